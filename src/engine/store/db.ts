@@ -1,0 +1,69 @@
+/**
+ * The engine's libSQL (SQLite) database: opening, pragmas, migrations, transactions.
+ * Every check-and-update runs inside one `BEGIN IMMEDIATE` transaction, so two
+ * processes sharing the file cannot both consume the same code.
+ * @module
+ */
+import Database from 'libsql';
+import { MIGRATIONS } from './migrations.ts';
+
+export type Db = InstanceType<typeof Database>;
+
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  if (path !== ':memory:') {
+    // WAL survives a killed process without losing committed transactions; FULL adds power-loss safety.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+  }
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** Applies every migration newer than the stored schema version, each in its own transaction. */
+export function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+    | { value: string }
+    | undefined;
+  const current = row ? Number(row.value) : 0;
+  MIGRATIONS.forEach((sql, index) => {
+    const version = index + 1;
+    if (version <= current) return;
+    transaction(db, () => {
+      db.exec(sql);
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      ).run(String(version));
+    });
+  });
+}
+
+/** Runs `fn` in an immediate (write-locking) transaction; nested calls join the outer one. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) return fn();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+export function readMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
+    | { value: string }
+    | undefined;
+  return row?.value;
+}
+
+export function writeMeta(db: Db, key: string, value: string): void {
+  db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  ).run(key, value);
+}
