@@ -554,9 +554,18 @@ async function checkAssertion(
       throw invalidState(`The authentication is ${row.status}, not ASSERTION_REQUIRED.`);
     }
     const { policy } = storedMfaPolicy(ctx, row.policy_id);
-    if (row.user_id !== null) {
-      const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(row.user_id) as UserRow;
-      assertUserNotLocked(ctx, user, policy);
+    // A locked account or a cooling-down credential is refused before the challenge is spent,
+    // as for OTPs (R-RATE-4); usernameless sign-in checks the credential's owner.
+    const holder = ctx.db
+      .prepare("SELECT * FROM devices WHERE credential_id = ? AND type = 'FIDO2' AND status = 'ACTIVE'")
+      .get(response.id) as DeviceRow | undefined;
+    const lockUserId = row.user_id ?? holder?.user_id;
+    const user = lockUserId !== undefined
+      ? (ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(lockUserId) as UserRow | undefined)
+      : undefined;
+    if (user) assertUserNotLocked(ctx, user, policy);
+    if (holder?.blocked_at === null && (row.user_id === null || holder.user_id === row.user_id)) {
+      assertDeviceUsable(ctx, holder);
     }
     const expired = row.challenge_expires_at !== null && row.challenge_expires_at <= ctx.now();
     update(ctx, row, { challenge: null });

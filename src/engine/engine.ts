@@ -10,7 +10,7 @@ import { authenticationRoutes } from './authentications.ts';
 import { defaultPolicyRow, newId, type EngineContext, type EngineEvent } from './context.ts';
 import { generateKeys, type EngineKeys } from './crypto.ts';
 import { deviceRoutes } from './devices.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, methodNotAllowed, notFound } from './errors.ts';
 import {
   defaultFido2Policies,
   defaultMfaPolicy,
@@ -86,14 +86,21 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const keys = options.keys ?? generateKeys();
   const now = options.now ?? Date.now;
   try {
-    checkKeys(db, keys);
+    // Under the write lock: of processes starting together on a new file, one sets the keys.
+    transaction(db, () => {
+      checkKeys(db, keys);
+    });
   } catch (error) {
     db.close();
     throw error;
   }
 
-  const environmentId = options.environmentId ?? readMeta(db, 'environment_id') ?? newId();
-  writeMeta(db, 'environment_id', environmentId);
+  // Read or create under the write lock, so processes starting together on a new file agree.
+  const environmentId = transaction(db, () => {
+    const id = options.environmentId ?? readMeta(db, 'environment_id') ?? newId();
+    writeMeta(db, 'environment_id', id);
+    return id;
+  });
   const clientId = options.clientId ?? newId();
   const clientSecret = options.clientSecret ?? randomBytes(32).toString('base64url');
 
@@ -179,8 +186,15 @@ function buildApp(ctx: EngineContext, client: { clientId: string; clientSecret: 
   app.route('/outbox', outboxRoutes(ctx));
   app.route('/admin', adminRoutes(ctx));
 
-  app.notFound(() => {
-    throw new EngineError(404, 'NOT_FOUND');
+  // A known path with another method answers 405 with `Allow`; anything else is 404.
+  const routes = app.routes
+    .filter((route) => route.method !== 'ALL')
+    .map((route) => ({ method: route.method, pattern: routePattern(route.path) }));
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname.replace(/\/+$/, '') || '/';
+    const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))];
+    if (allowed.length > 0) throw methodNotAllowed(allowed);
+    throw notFound();
   });
   app.onError((error, c) => {
     if (error instanceof EngineError) {
@@ -192,6 +206,16 @@ function buildApp(ctx: EngineContext, client: { clientId: string; clientSecret: 
     return c.json(unexpected.toBody(), 500);
   });
   return app;
+}
+
+/** A Hono route path (`/v1/environments/:envId/users/:userId`) as an anchored RegExp. */
+function routePattern(path: string): RegExp {
+  const trimmed = path.replace(/\/+$/, '') || '/';
+  const source = trimmed
+    .split('/')
+    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${source}$`);
 }
 
 /** Refuses to open a database with keys other than the ones it was created with. */

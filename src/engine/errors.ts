@@ -83,7 +83,14 @@ export const invalidRequest = (message: string, code = 'INVALID_REQUEST'): Engin
 
 export const notFound = (): EngineError => new EngineError(404, 'NOT_FOUND');
 
-export const invalidToken = (): EngineError => new EngineError(401, 'INVALID_TOKEN');
+export const methodNotAllowed = (allowed: readonly string[]): EngineError =>
+  new EngineError(405, 'METHOD_NOT_ALLOWED', undefined, { headers: { Allow: allowed.join(', ') } });
+
+/** RFC 6750 §3: a 401 for a bearer token says which scheme it wants. */
+export const invalidToken = (): EngineError =>
+  new EngineError(401, 'INVALID_TOKEN', undefined, {
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  });
 
 export const accessFailed = (): EngineError => new EngineError(403, 'ACCESS_FAILED');
 

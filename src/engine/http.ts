@@ -89,6 +89,12 @@ function issueToDetail(issue: z.core.$ZodIssue, input: unknown): ErrorDetail {
         return withTarget({ code: 'REQUIRED_VALUE', message: `${target ?? 'value'} is required` });
       }
       return withTarget({ code: 'INVALID_VALUE', message: `Expected ${issue.expected}` });
+    case 'invalid_union':
+      // A missing discriminator (`type`) is a missing value, like any other required field.
+      if (valueAt(input, issue.path) === undefined) {
+        return withTarget({ code: 'REQUIRED_VALUE', message: `${target ?? 'value'} is required` });
+      }
+      return withTarget({ code: 'INVALID_VALUE', message: issue.message });
     case 'unrecognized_keys':
       return {
         code: 'INVALID_VALUE',
@@ -118,7 +124,8 @@ function issueToDetail(issue: z.core.$ZodIssue, input: unknown): ErrorDetail {
         code: 'INVALID_VALUE',
         message: issue.message,
         ...(issue.format === 'regex' && 'pattern' in issue && typeof issue.pattern === 'string'
-          ? { innerError: { allowedPattern: issue.pattern } }
+          ? // zod gives the RegExp literal (`/…/u`); PingOne's allowedPattern is the bare pattern.
+            { innerError: { allowedPattern: issue.pattern.replace(/^\/(.*)\/[a-z]*$/s, '$1') } }
           : {}),
       });
     default:

@@ -81,5 +81,6 @@ export function keyUri(params: {
     period: '30',
     ...params.extra,
   });
-  return `otpauth://totp/${label}?${query.toString()}`;
+  // RFC 3986 escaping (`%20`), as the Key URI format asks: apps do not read form-encoding's `+` as a space.
+  return `otpauth://totp/${label}?${query.toString().replace(/\+/g, '%20')}`;
 }

@@ -69,6 +69,10 @@ export function settingsRoutes(ctx: EngineContext): Hono {
 function policyResource(ctx: EngineContext, row: PolicyRow) {
   const collection = row.kind === 'mfa' ? 'deviceAuthenticationPolicies' : 'fido2Policies';
   const body = JSON.parse(row.body) as Record<string, unknown>;
+  // The spec types `fido2.fido2PolicyId` as a string (its description allows null): a null id is
+  // left out, which means the same (the environment's default FIDO2 policy) and parses back to null.
+  const fido2 = body['fido2'] as Record<string, unknown> | undefined;
+  if (fido2?.['fido2PolicyId'] === null) delete fido2['fido2PolicyId'];
   return {
     _links: links({ self: apiUrl(ctx, `/${collection}/${row.id}`), environment: apiUrl(ctx, '') }),
     id: row.id,

@@ -21,7 +21,9 @@ export function toSignedBytes(base64url: string): number[] {
 
 /** Accepts standard base64 or base64url (with or without padding) and returns base64url. */
 export function toBase64Url(value: string): string {
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new Error('not base64');
+  const unpadded = value.replace(/=+$/, '');
+  // A length of 4n+1 cannot come from any byte string: refuse it rather than drop a character.
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value) || unpadded.length % 4 === 1) throw new Error('not base64');
   return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64url');
 }
 

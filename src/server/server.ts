@@ -36,7 +36,8 @@ export function createServer(config: ServerConfig, logger: Logger): MfaServer {
   });
 
   const app = new Hono();
-  app.route(ENGINE_MOUNT, engine.app);
+  // mount() hands the engine the whole request below /engine, so its own 404/405/error bodies apply.
+  app.mount(ENGINE_MOUNT, engine.fetch);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   return { app, engine, dataDir, close: () => engine.close() };

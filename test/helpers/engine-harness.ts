@@ -9,6 +9,8 @@ import { assertContract, checkResponse } from './openapi-contract.ts';
 
 export const BASE = 'http://engine.test';
 
+const formEncode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2);
+
 /** A clock tests move by hand. Starts at a fixed, recent instant. */
 export class TestClock {
   constructor(public ms = Date.UTC(2026, 10, 22, 12, 0, 0)) {}
@@ -78,7 +80,8 @@ export class Harness {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${this.engine.clientId}:${this.engine.clientSecret}`).toString('base64')}`,
+          // RFC 6749 §2.3.1: both parts are form-encoded before base64.
+          authorization: `Basic ${Buffer.from(`${formEncode(this.engine.clientId)}:${formEncode(this.engine.clientSecret)}`).toString('base64')}`,
         },
         body: 'grant_type=client_credentials',
       }),

@@ -12,14 +12,33 @@ export type Db = InstanceType<typeof Database>;
 export function openDatabase(path: string): Db {
   const db = new Database(path);
   if (path !== ':memory:') {
-    // WAL survives a killed process without losing committed transactions; FULL adds power-loss safety.
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // First, so that switching to WAL waits for a process opening the same new file at once.
     db.pragma('busy_timeout = 5000');
+    // WAL survives a killed process without losing committed transactions; FULL adds power-loss safety.
+    enableWal(db);
+    db.pragma('synchronous = FULL');
   }
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * Switches the file to WAL. While another process does the same to a new file, SQLite may answer
+ * SQLITE_BUSY at once instead of waiting out the busy timeout (it would risk a deadlock): retry.
+ */
+function enableWal(db: Db): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy =
+        error instanceof Error && 'code' in error && String(error.code).startsWith('SQLITE_BUSY');
+      if (!busy || attempt >= 100) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.random() * 40);
+    }
+  }
 }
 
 /** Applies every migration newer than the stored schema version, each in its own transaction. */
@@ -33,6 +52,8 @@ export function migrate(db: Db): void {
     const version = index + 1;
     if (version <= current) return;
     transaction(db, () => {
+      // Another process may have applied it since the read above; decide under the write lock.
+      if (Number(readMeta(db, 'schema_version') ?? '0') >= version) return;
       db.exec(sql);
       db.prepare(
         "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
