@@ -33,12 +33,12 @@ import {
   resolveFido2Policy,
   resolveMfaPolicy,
   storedMfaPolicy,
-  type Channel,
   type EngineContext,
 } from './context.ts';
 import { codeMatches, hashCode, randomDigits } from './crypto.ts';
 import { codeMessage, errorName, userDevices } from './devices.ts';
-import { EngineError, invalidData, invalidState, invalidValue, notFound } from './errors.ts';
+import type { EngineError } from './errors.ts';
+import { invalidData, invalidState, invalidValue, notFound } from './errors.ts';
 import { emailSchema, idRef, otpSchema, phoneSchema } from './fields.ts';
 import { MEDIA, links, parseWith, readBody, readJsonObject, requireMediaType } from './http.ts';
 import {
@@ -73,7 +73,10 @@ const initializeSchema = z.strictObject({
   notification: z.looseObject({}).optional(),
 });
 
-const selectSchema = z.strictObject({ device: idRef, compatibility: compatibilitySchema.optional() });
+const selectSchema = z.strictObject({
+  device: idRef,
+  compatibility: compatibilitySchema.optional(),
+});
 const otpCheckSchema = z.strictObject({ otp: otpSchema });
 const assertionCheckSchema = z.strictObject({
   origin: z.string().min(1).max(256),
@@ -122,14 +125,17 @@ function resource(ctx: EngineContext, row: AuthenticationRow) {
   const self = authUrl(ctx, `/deviceAuthentications/${row.id}`);
   const open = !TERMINAL.includes(row.status);
   const { policy } = storedMfaPolicy(ctx, row.policy_id);
-  const devices = row.user_id !== null && row.one_time === null ? eligibleDevices(ctx, row.user_id, policy) : [];
+  const devices =
+    row.user_id !== null && row.one_time === null ? eligibleDevices(ctx, row.user_id, policy) : [];
   return {
     _links: links({
       self,
       ...(open && row.user_id !== null && row.one_time === null ? { 'device.select': self } : {}),
       ...(row.status === 'OTP_REQUIRED' ? { 'otp.check': self } : {}),
       ...(row.status === 'ASSERTION_REQUIRED' ? { 'assertion.check': self } : {}),
-      ...(open && row.user_id !== null && row.one_time === null ? { 'cancel.push.authentication': self } : {}),
+      ...(open && row.user_id !== null && row.one_time === null
+        ? { 'cancel.push.authentication': self }
+        : {}),
     }),
     ...(row.user_id !== null && row.one_time === null
       ? { _embedded: { devices: devices.map((device) => maskedDevice(ctx, device)) } }
@@ -147,7 +153,9 @@ function resource(ctx: EngineContext, row: AuthenticationRow) {
     ...(row.status === 'ASSERTION_REQUIRED' && row.request_options !== null
       ? { publicKeyCredentialRequestOptions: row.request_options }
       : {}),
-    ...(row.error_code !== null ? { error: { code: row.error_code, message: row.error_message ?? '' } } : {}),
+    ...(row.error_code !== null
+      ? { error: { code: row.error_code, message: row.error_message ?? '' } }
+      : {}),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     expiresAt: iso(row.expires_at),
@@ -159,8 +167,7 @@ function resource(ctx: EngineContext, row: AuthenticationRow) {
 
 function load(ctx: EngineContext, id: string): AuthenticationRow {
   const row = ctx.db.prepare('SELECT * FROM device_authentications WHERE id = ?').get(id) as
-    | AuthenticationRow
-    | undefined;
+    AuthenticationRow | undefined;
   if (!row) throw notFound();
   if (!TERMINAL.includes(row.status) && row.expires_at <= ctx.now()) {
     // Expiry is applied when the authentication is next touched.
@@ -184,11 +191,18 @@ function update(ctx: EngineContext, row: AuthenticationRow, changes: Changes): A
     .prepare(
       `UPDATE device_authentications SET ${[...columns, 'updated_at'].map((column) => `${column} = ?`).join(', ')} WHERE id = ?`,
     )
-    .run(...columns.map((column) => next[column as keyof AuthenticationRow]), next.updated_at, row.id);
+    .run(
+      ...columns.map((column) => next[column as keyof AuthenticationRow]),
+      next.updated_at,
+      row.id,
+    );
   return next;
 }
 
-function insert(ctx: EngineContext, row: Pick<AuthenticationRow, 'user_id' | 'policy_id' | 'status'> & Changes) {
+function insert(
+  ctx: EngineContext,
+  row: Pick<AuthenticationRow, 'user_id' | 'policy_id' | 'status'> & Changes,
+) {
   const now = ctx.now();
   const full: AuthenticationRow = {
     id: newId(),
@@ -234,7 +248,7 @@ function sendCode(
   const lifeMs = spanSeconds(method.otp.lifeTime) * 1000;
   const code = randomDigits(method.otp.otpLength);
   deliver(ctx, {
-    channel: type as Channel,
+    channel: type,
     recipient,
     text: codeMessage(type, code, Math.round(lifeMs / 60_000), 'sign-in'),
   });
@@ -266,7 +280,9 @@ async function assertionOptions(
     userVerification,
     allowCredentials: credentials.map((device) => ({
       id: device.credential_id ?? '',
-      ...(device.transports ? { transports: JSON.parse(device.transports) as AuthenticatorTransport[] } : {}),
+      ...(device.transports
+        ? { transports: JSON.parse(device.transports) as AuthenticatorTransport[] }
+        : {}),
     })),
   });
   return {
@@ -302,23 +318,44 @@ async function selectDevice(
     const credentials = eligibleDevices(ctx, device.user_id, policy).filter(
       (candidate) => candidate.type === 'FIDO2' && candidate.credential_id !== null,
     );
-    return { ...base, status: 'ASSERTION_REQUIRED', ...(await assertionOptions(ctx, policy, credentials, false)) };
+    return {
+      ...base,
+      status: 'ASSERTION_REQUIRED',
+      ...(await assertionOptions(ctx, policy, credentials, false)),
+    };
   }
   if (isOob(type)) {
     const recipient = type === 'EMAIL' ? device.email : device.phone;
-    return { ...base, status: 'OTP_REQUIRED', ...sendCode(ctx, row, policy, type, recipient ?? '') };
+    return {
+      ...base,
+      status: 'OTP_REQUIRED',
+      ...sendCode(ctx, row, policy, type, recipient ?? ''),
+    };
   }
   return { ...base, status: 'OTP_REQUIRED' };
 }
 
-function findEligible(ctx: EngineContext, row: AuthenticationRow, policy: MfaPolicy, deviceId: string): DeviceRow {
-  const device = eligibleDevices(ctx, row.user_id ?? '', policy).find((candidate) => candidate.id === deviceId);
-  if (!device) throw invalidValue('device.id', 'The device is not one of the user\'s usable devices.');
+function findEligible(
+  ctx: EngineContext,
+  row: AuthenticationRow,
+  policy: MfaPolicy,
+  deviceId: string,
+): DeviceRow {
+  const device = eligibleDevices(ctx, row.user_id ?? '', policy).find(
+    (candidate) => candidate.id === deviceId,
+  );
+  if (!device)
+    throw invalidValue('device.id', "The device is not one of the user's usable devices.");
   return device;
 }
 
 /** The device `deviceSelection` picks on its own, if any. */
-function autoSelection(ctx: EngineContext, user: UserRow, policy: MfaPolicy, devices: DeviceRow[]): DeviceRow | undefined {
+function autoSelection(
+  ctx: EngineContext,
+  user: UserRow,
+  policy: MfaPolicy,
+  devices: DeviceRow[],
+): DeviceRow | undefined {
   const usable = devices.filter((device) => !isDeviceLocked(ctx, device));
   switch (policy.authentication.deviceSelection) {
     case 'DEFAULT_TO_FIRST': {
@@ -333,39 +370,57 @@ function autoSelection(ctx: EngineContext, user: UserRow, policy: MfaPolicy, dev
   }
 }
 
-async function initialize(ctx: EngineContext, input: z.infer<typeof initializeSchema>): Promise<AuthenticationRow> {
+async function initialize(
+  ctx: EngineContext,
+  input: z.infer<typeof initializeSchema>,
+): Promise<AuthenticationRow> {
   const { id: policyId, policy } = resolveMfaPolicy(ctx, input.policy?.id);
 
   if (input.user === undefined) {
     if (input.rp === undefined) {
-      throw invalidData([{ code: 'REQUIRED_VALUE', target: 'user.id', message: 'user.id or rp.id is required' }]);
+      throw invalidData([
+        { code: 'REQUIRED_VALUE', target: 'user.id', message: 'user.id or rp.id is required' },
+      ]);
     }
     return initializeUsernameless(ctx, policyId, policy, input.rp.id);
   }
 
-  const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(input.user.id) as UserRow | undefined;
+  const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(input.user.id) as
+    UserRow | undefined;
   if (!user) throw invalidValue('user.id', 'The user does not exist.');
   assertUserNotLocked(ctx, user, policy);
 
   if (input.selectedDevice && 'oneTime' in input.selectedDevice) {
     const oneTime = input.selectedDevice.oneTime;
     if (!oobMethod(policy, oneTime.type).enabled) {
-      throw invalidValue('selectedDevice.oneTime.type', `${oneTime.type} is not enabled in the MFA policy.`);
+      throw invalidValue(
+        'selectedDevice.oneTime.type',
+        `${oneTime.type} is not enabled in the MFA policy.`,
+      );
     }
     return transaction(ctx.db, () => {
-      const row = insert(ctx, { user_id: user.id, policy_id: policyId, status: 'OTP_REQUIRED', one_time: JSON.stringify(oneTime) });
+      const row = insert(ctx, {
+        user_id: user.id,
+        policy_id: policyId,
+        status: 'OTP_REQUIRED',
+        one_time: JSON.stringify(oneTime),
+      });
       const recipient = oneTime.type === 'EMAIL' ? oneTime.email : oneTime.phone;
       return update(ctx, row, sendCode(ctx, row, policy, oneTime.type, recipient));
     });
   }
 
   const devices = eligibleDevices(ctx, user.id, policy);
-  const requested = input.selectedDevice && 'id' in input.selectedDevice ? input.selectedDevice.id : undefined;
+  const requested =
+    input.selectedDevice && 'id' in input.selectedDevice ? input.selectedDevice.id : undefined;
   const chosen =
     requested !== undefined
       ? (devices.find((device) => device.id === requested) ??
         (() => {
-          throw invalidValue('selectedDevice.id', "The device is not one of the user's usable devices.");
+          throw invalidValue(
+            'selectedDevice.id',
+            "The device is not one of the user's usable devices.",
+          );
         })())
       : autoSelection(ctx, user, policy, devices);
 
@@ -383,7 +438,9 @@ async function initialize(ctx: EngineContext, input: z.infer<typeof initializeSc
   }
   const draft = insert.bind(null, ctx);
   if (!chosen) {
-    return transaction(ctx.db, () => draft({ user_id: user.id, policy_id: policyId, status: 'DEVICE_SELECTION_REQUIRED' }));
+    return transaction(ctx.db, () =>
+      draft({ user_id: user.id, policy_id: policyId, status: 'DEVICE_SELECTION_REQUIRED' }),
+    );
   }
   // FIDO2 options are generated before the write transaction: the generator is async.
   const fido2 =
@@ -391,7 +448,11 @@ async function initialize(ctx: EngineContext, input: z.infer<typeof initializeSc
       ? await selectDevice(ctx, placeholder(user.id, policyId), policy, chosen, input.compatibility)
       : undefined;
   return transaction(ctx.db, () => {
-    const row = draft({ user_id: user.id, policy_id: policyId, status: 'DEVICE_SELECTION_REQUIRED' });
+    const row = draft({
+      user_id: user.id,
+      policy_id: policyId,
+      status: 'DEVICE_SELECTION_REQUIRED',
+    });
     if (fido2) return update(ctx, row, fido2);
     const device = userDevices(ctx, user.id).find((candidate) => candidate.id === chosen.id);
     if (!device) throw notFound();
@@ -401,7 +462,12 @@ async function initialize(ctx: EngineContext, input: z.infer<typeof initializeSc
 }
 
 /** Select for a non-FIDO2 device, synchronously (usable inside a transaction). */
-function selectOtpDevice(ctx: EngineContext, row: AuthenticationRow, policy: MfaPolicy, device: DeviceRow): Changes {
+function selectOtpDevice(
+  ctx: EngineContext,
+  row: AuthenticationRow,
+  policy: MfaPolicy,
+  device: DeviceRow,
+): Changes {
   assertDeviceUsable(ctx, device);
   const type = device.type as DeviceType;
   const base: Changes = {
@@ -450,18 +516,28 @@ async function initializeUsernameless(
 ): Promise<AuthenticationRow> {
   const { policy: fido2 } = resolveFido2Policy(ctx, policy);
   if (!policy.fido2.enabled) throw invalidValue('rp.id', 'FIDO2 is not enabled in the MFA policy.');
-  if (rpId !== fido2.relyingPartyId) throw invalidValue('rp.id', 'rp.id is not the relying party of the FIDO2 policy.');
+  if (rpId !== fido2.relyingPartyId)
+    throw invalidValue('rp.id', 'rp.id is not the relying party of the FIDO2 policy.');
   if (fido2.discoverableCredentials !== 'REQUIRED') {
-    throw invalidValue('rp.id', 'Usernameless sign-in needs a FIDO2 policy that requires discoverable credentials.');
+    throw invalidValue(
+      'rp.id',
+      'Usernameless sign-in needs a FIDO2 policy that requires discoverable credentials.',
+    );
   }
   const options = await assertionOptions(ctx, policy, [], true);
-  return transaction(ctx.db, () => insert(ctx, { user_id: null, policy_id: policyId, status: 'ASSERTION_REQUIRED', ...options }));
+  return transaction(ctx.db, () =>
+    insert(ctx, { user_id: null, policy_id: policyId, status: 'ASSERTION_REQUIRED', ...options }),
+  );
 }
 
 type Outcome = { ok: true; row: AuthenticationRow } | { ok: false; error: EngineError };
 
 function complete(ctx: EngineContext, row: AuthenticationRow, changes: Changes): AuthenticationRow {
-  ctx.log({ event: 'authentication.completed', authenticationId: row.id, userId: changes.user_id ?? row.user_id });
+  ctx.log({
+    event: 'authentication.completed',
+    authenticationId: row.id,
+    userId: changes.user_id ?? row.user_id,
+  });
   return update(ctx, row, {
     ...changes,
     status: 'COMPLETED',
@@ -476,16 +552,21 @@ function complete(ctx: EngineContext, row: AuthenticationRow, changes: Changes):
 function checkOtp(ctx: EngineContext, id: string, otp: string): AuthenticationRow {
   const outcome = transaction(ctx.db, (): Outcome => {
     const row = load(ctx, id);
-    if (row.status !== 'OTP_REQUIRED') throw invalidState(`The authentication is ${row.status}, not OTP_REQUIRED.`);
+    if (row.status !== 'OTP_REQUIRED')
+      throw invalidState(`The authentication is ${row.status}, not OTP_REQUIRED.`);
     const { policy } = storedMfaPolicy(ctx, row.policy_id);
-    const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(row.user_id) as UserRow | undefined;
+    const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(row.user_id) as
+      UserRow | undefined;
     if (!user) throw notFound();
     assertUserNotLocked(ctx, user, policy);
 
     if (row.one_time !== null) return checkOneTime(ctx, row, policy, otp);
 
-    const device = userDevices(ctx, user.id).find((candidate) => candidate.id === row.selected_device_id);
-    if (!device || device.status !== 'ACTIVE') throw invalidState('The selected device is no longer available.');
+    const device = userDevices(ctx, user.id).find(
+      (candidate) => candidate.id === row.selected_device_id,
+    );
+    if (device?.status !== 'ACTIVE')
+      throw invalidState('The selected device is no longer available.');
     assertDeviceUsable(ctx, device);
 
     if (isOob(device.type as DeviceType)) {
@@ -512,31 +593,54 @@ function checkOtp(ctx: EngineContext, id: string, otp: string): AuthenticationRo
     }
     const failure = recordFailure(ctx, device, policy, { countForUser: true });
     ctx.log({
-      event: check.result === 'replay' ? 'authentication.otp_replayed' : 'authentication.otp_rejected',
+      event:
+        check.result === 'replay' ? 'authentication.otp_replayed' : 'authentication.otp_rejected',
       authenticationId: row.id,
       userId: user.id,
       deviceId: device.id,
     });
-    return { ok: false, error: wrongCodeError(failure, check.result === 'replay' ? 'OTP_REPLAYED' : 'INVALID_OTP') };
+    return {
+      ok: false,
+      error: wrongCodeError(failure, check.result === 'replay' ? 'OTP_REPLAYED' : 'INVALID_OTP'),
+    };
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.row;
 }
 
 /** One-time devices have no device record: failures count on the authentication itself. */
-function checkOneTime(ctx: EngineContext, row: AuthenticationRow, policy: MfaPolicy, otp: string): Outcome {
+function checkOneTime(
+  ctx: EngineContext,
+  row: AuthenticationRow,
+  policy: MfaPolicy,
+  otp: string,
+): Outcome {
   const oneTime = JSON.parse(row.one_time ?? '{}') as OneTime;
   if (row.otp_hash === null || row.otp_expires_at === null || row.otp_expires_at <= ctx.now()) {
     throw codeExpiredError();
   }
-  if (codeMatches(ctx.keys, `da:${row.id}`, otp, row.otp_hash)) return { ok: true, row: complete(ctx, row, {}) };
+  if (codeMatches(ctx.keys, `da:${row.id}`, otp, row.otp_hash))
+    return { ok: true, row: complete(ctx, row, {}) };
   const { count } = oobMethod(policy, oneTime.type).otp.failure;
   const failures = row.failures + 1;
   const exhausted = failures >= count;
-  update(ctx, row, exhausted
-    ? { failures, otp_hash: null, status: 'FAILED', error_code: 'TOO_MANY_ATTEMPTS', error_message: 'Too many wrong codes.' }
-    : { failures });
-  return { ok: false, error: wrongCodeError({ attemptsRemaining: count - failures, blocked: false }) };
+  update(
+    ctx,
+    row,
+    exhausted
+      ? {
+          failures,
+          otp_hash: null,
+          status: 'FAILED',
+          error_code: 'TOO_MANY_ATTEMPTS',
+          error_message: 'Too many wrong codes.',
+        }
+      : { failures },
+  );
+  return {
+    ok: false,
+    error: wrongCodeError({ attemptsRemaining: count - failures, blocked: false }),
+  };
 }
 
 async function checkAssertion(
@@ -557,12 +661,16 @@ async function checkAssertion(
     // A locked account or a cooling-down credential is refused before the challenge is spent,
     // as for OTPs (R-RATE-4); usernameless sign-in checks the credential's owner.
     const holder = ctx.db
-      .prepare("SELECT * FROM devices WHERE credential_id = ? AND type = 'FIDO2' AND status = 'ACTIVE'")
+      .prepare(
+        "SELECT * FROM devices WHERE credential_id = ? AND type = 'FIDO2' AND status = 'ACTIVE'",
+      )
       .get(response.id) as DeviceRow | undefined;
     const lockUserId = row.user_id ?? holder?.user_id;
-    const user = lockUserId !== undefined
-      ? (ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(lockUserId) as UserRow | undefined)
-      : undefined;
+    const user =
+      lockUserId !== undefined
+        ? (ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(lockUserId) as
+            UserRow | undefined)
+        : undefined;
     if (user) assertUserNotLocked(ctx, user, policy);
     if (holder?.blocked_at === null && (row.user_id === null || holder.user_id === row.user_id)) {
       assertDeviceUsable(ctx, holder);
@@ -575,10 +683,13 @@ async function checkAssertion(
   const usernameless = row.user_id === null;
 
   const device = ctx.db
-    .prepare("SELECT * FROM devices WHERE credential_id = ? AND type = 'FIDO2' AND status = 'ACTIVE'")
+    .prepare(
+      "SELECT * FROM devices WHERE credential_id = ? AND type = 'FIDO2' AND status = 'ACTIVE'",
+    )
     .get(response.id) as DeviceRow | undefined;
   const owner = device
-    ? (ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(device.user_id) as UserRow | undefined)
+    ? (ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(device.user_id) as
+        UserRow | undefined)
     : undefined;
 
   // The credential must belong to this authentication's user, and the user handle must match (R-WA-3).
@@ -593,7 +704,13 @@ async function checkAssertion(
   const { policy: fido2 } = resolveFido2Policy(ctx, policy);
   let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | undefined;
   let reason = taken.expired ? 'challenge_expired' : 'credential_not_allowed';
-  if (!taken.expired && ownedByUser && device.blocked_at === null && device.public_key && row.rp_id) {
+  if (
+    !taken.expired &&
+    ownedByUser &&
+    device.blocked_at === null &&
+    device.public_key &&
+    row.rp_id
+  ) {
     try {
       verified = await verifyAuthenticationResponse({
         response,
@@ -607,7 +724,8 @@ async function checkAssertion(
         },
         requireUserVerification:
           usernameless ||
-          (fido2.userVerification.enforceDuringAuthentication && fido2.userVerification.option === 'REQUIRED'),
+          (fido2.userVerification.enforceDuringAuthentication &&
+            fido2.userVerification.option === 'REQUIRED'),
       });
       if (
         verified.verified &&
@@ -634,18 +752,22 @@ async function checkAssertion(
         policy,
         usernameless
           ? []
-          : eligibleDevices(ctx, row.user_id ?? '', policy).filter((candidate) => candidate.type === 'FIDO2'),
+          : eligibleDevices(ctx, row.user_id ?? '', policy).filter(
+              (candidate) => candidate.type === 'FIDO2',
+            ),
         usernameless,
       )
     : undefined;
 
   const outcome = transaction(ctx.db, (): Outcome => {
     const current = load(ctx, id);
-    if (current.status !== 'ASSERTION_REQUIRED') throw invalidState(`The authentication is ${current.status}.`);
+    if (current.status !== 'ASSERTION_REQUIRED')
+      throw invalidState(`The authentication is ${current.status}.`);
     if (!verified?.verified || !device || !owner) {
       ctx.log({ event: 'authentication.assertion_rejected', authenticationId: id, reason });
       let failure = { attemptsRemaining: 0, blocked: false } as ReturnType<typeof recordFailure>;
-      if (device && ownedByUser) failure = recordFailure(ctx, device, policy, { countForUser: true });
+      if (device && ownedByUser)
+        failure = recordFailure(ctx, device, policy, { countForUser: true });
       if (retry) update(ctx, current, retry);
       return {
         ok: false,
@@ -654,7 +776,9 @@ async function checkAssertion(
             code: 'INVALID_ASSERTION',
             target: 'assertion',
             message: 'The assertion could not be verified.',
-            ...(device && ownedByUser ? { innerError: { attemptsRemaining: failure.attemptsRemaining } } : {}),
+            ...(device && ownedByUser
+              ? { innerError: { attemptsRemaining: failure.attemptsRemaining } }
+              : {}),
           },
         ]),
       };
@@ -668,7 +792,10 @@ async function checkAssertion(
         device.id,
       );
     recordSuccess(ctx, device);
-    return { ok: true, row: complete(ctx, current, { selected_device_id: device.id, user_id: owner.id }) };
+    return {
+      ok: true,
+      row: complete(ctx, current, { selected_device_id: device.id, user_id: owner.id }),
+    };
   });
   if (!outcome.ok) throw outcome.error;
   return outcome.row;
@@ -685,7 +812,12 @@ export function authenticationRoutes(ctx: EngineContext): Hono {
     if (type === MEDIA.payloadCheck) return rememberCheck(ctx, c);
     const input = await readBody(c, initializeSchema);
     const row = await initialize(ctx, input);
-    ctx.log({ event: 'authentication.started', authenticationId: row.id, userId: row.user_id, status: row.status });
+    ctx.log({
+      event: 'authentication.started',
+      authenticationId: row.id,
+      userId: row.user_id,
+      status: row.status,
+    });
     return c.json(resource(ctx, row), 201);
   });
 
@@ -695,7 +827,12 @@ export function authenticationRoutes(ctx: EngineContext): Hono {
   });
 
   app.post('/:authenticationId', async (c) => {
-    const type = requireMediaType(c, [MEDIA.select, MEDIA.otpCheck, MEDIA.assertionCheck, MEDIA.cancel]);
+    const type = requireMediaType(c, [
+      MEDIA.select,
+      MEDIA.otpCheck,
+      MEDIA.assertionCheck,
+      MEDIA.cancel,
+    ]);
     const id = c.req.param('authenticationId');
     const body = await readJsonObject(c);
     transaction(ctx.db, () => load(ctx, id));
@@ -705,7 +842,9 @@ export function authenticationRoutes(ctx: EngineContext): Hono {
       case MEDIA.otpCheck:
         return c.json(resource(ctx, checkOtp(ctx, id, parseWith(otpCheckSchema, body).otp)));
       case MEDIA.assertionCheck:
-        return c.json(resource(ctx, await checkAssertion(ctx, id, parseWith(assertionCheckSchema, body))));
+        return c.json(
+          resource(ctx, await checkAssertion(ctx, id, parseWith(assertionCheckSchema, body))),
+        );
       case MEDIA.cancel: {
         parseWith(cancelSchema, body);
         return c.json(resource(ctx, cancel(ctx, id)));
@@ -716,7 +855,11 @@ export function authenticationRoutes(ctx: EngineContext): Hono {
   return app;
 }
 
-async function select(ctx: EngineContext, id: string, input: z.infer<typeof selectSchema>): Promise<AuthenticationRow> {
+async function select(
+  ctx: EngineContext,
+  id: string,
+  input: z.infer<typeof selectSchema>,
+): Promise<AuthenticationRow> {
   const row = load(ctx, id);
   if (TERMINAL.includes(row.status) || row.user_id === null || row.one_time !== null) {
     throw invalidState(`A device cannot be selected when the authentication is ${row.status}.`);
@@ -725,13 +868,26 @@ async function select(ctx: EngineContext, id: string, input: z.infer<typeof sele
   const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(row.user_id) as UserRow;
   assertUserNotLocked(ctx, user, policy);
   const device = findEligible(ctx, row, policy, input.device.id);
-  const fido2 = device.type === 'FIDO2' ? await selectDevice(ctx, row, policy, device, input.compatibility) : undefined;
+  const fido2 =
+    device.type === 'FIDO2'
+      ? await selectDevice(ctx, row, policy, device, input.compatibility)
+      : undefined;
   return transaction(ctx.db, () => {
     const current = load(ctx, id);
-    if (TERMINAL.includes(current.status)) throw invalidState(`The authentication is ${current.status}.`);
-    const changes = fido2 ?? selectOtpDevice(ctx, current, policy, findEligible(ctx, current, policy, device.id));
-    ctx.log({ event: 'authentication.device_selected', authenticationId: id, deviceId: device.id, type: device.type });
-    return update(ctx, current, { ...changes, ...(input.compatibility ? { compatibility: input.compatibility } : {}) });
+    if (TERMINAL.includes(current.status))
+      throw invalidState(`The authentication is ${current.status}.`);
+    const changes =
+      fido2 ?? selectOtpDevice(ctx, current, policy, findEligible(ctx, current, policy, device.id));
+    ctx.log({
+      event: 'authentication.device_selected',
+      authenticationId: id,
+      deviceId: device.id,
+      type: device.type,
+    });
+    return update(ctx, current, {
+      ...changes,
+      ...(input.compatibility ? { compatibility: input.compatibility } : {}),
+    });
   });
 }
 
@@ -767,9 +923,17 @@ async function rememberCheck(ctx: EngineContext, c: Context): Promise<Response> 
       policy_id: result.policyId,
       ...(result.remembered
         ? { status: 'COMPLETED' as const }
-        : { status: 'FAILED' as const, error_code: result.reason, error_message: 'The device is not remembered.' }),
+        : {
+            status: 'FAILED' as const,
+            error_code: result.reason,
+            error_message: 'The device is not remembered.',
+          }),
     }),
   );
-  ctx.log({ event: 'authentication.remember_check', authenticationId: row.id, remembered: result.remembered });
+  ctx.log({
+    event: 'authentication.remember_check',
+    authenticationId: row.id,
+    remembered: result.remembered,
+  });
   return c.json(resource(ctx, row), 201);
 }

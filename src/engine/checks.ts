@@ -37,11 +37,7 @@ export function assertDeviceUsable(ctx: EngineContext, device: DeviceRow): void 
   }
 }
 
-export function assertUserNotLocked(
-  ctx: EngineContext,
-  user: UserRow,
-  policy: MfaPolicy,
-): void {
+export function assertUserNotLocked(ctx: EngineContext, user: UserRow, policy: MfaPolicy): void {
   if (policy.ignoreUserLock) return;
   if (user.locked_until !== null && user.locked_until > ctx.now()) {
     throw lockedError('USER_LOCKED', ctx, user.locked_until);
@@ -103,13 +99,14 @@ function recordUserFailure(ctx: EngineContext, userId: string): void {
   if (!lockout) return;
   const now = ctx.now();
   const user = ctx.db.prepare('SELECT failures FROM users WHERE id = ?').get(userId) as
-    | { failures: number }
-    | undefined;
+    { failures: number } | undefined;
   if (!user) return;
   const failures = user.failures + 1;
   const locks = failures >= lockout.failureCount && (lockout.durationSeconds ?? 0) > 0;
   ctx.db
-    .prepare('UPDATE users SET failures = ?, locked_until = CASE WHEN ? THEN ? ELSE locked_until END WHERE id = ?')
+    .prepare(
+      'UPDATE users SET failures = ?, locked_until = CASE WHEN ? THEN ? ELSE locked_until END WHERE id = ?',
+    )
     .run(locks ? 0 : failures, locks ? 1 : 0, now + (lockout.durationSeconds ?? 0) * 1000, userId);
   if (locks) ctx.log({ event: 'user.locked', userId });
 }

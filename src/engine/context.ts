@@ -55,8 +55,7 @@ export function authUrl(ctx: EngineContext, path: string): string {
 
 export function getUser(ctx: EngineContext, userId: string): UserRow {
   const user = ctx.db.prepare('SELECT * FROM users WHERE id = ?').get(userId) as
-    | UserRow
-    | undefined;
+    UserRow | undefined;
   if (!user) throw notFound();
   return user;
 }
@@ -70,8 +69,7 @@ export function readPolicyRow(
   id: string,
 ): PolicyRow | undefined {
   return ctx.db.prepare('SELECT * FROM policies WHERE id = ? AND kind = ?').get(id, kind) as
-    | PolicyRow
-    | undefined;
+    PolicyRow | undefined;
 }
 
 export function defaultPolicyRow(ctx: EngineContext, kind: PolicyRow['kind']): PolicyRow {
@@ -100,7 +98,9 @@ export function resolveMfaPolicy(ctx: EngineContext, policyId: string | undefine
  * the environment default applies.
  */
 export function storedMfaPolicy(ctx: EngineContext, policyId: string | null): ResolvedPolicy {
-  const row = (policyId !== null ? readPolicyRow(ctx, 'mfa', policyId) : undefined) ?? defaultPolicyRow(ctx, 'mfa');
+  const row =
+    (policyId !== null ? readPolicyRow(ctx, 'mfa', policyId) : undefined) ??
+    defaultPolicyRow(ctx, 'mfa');
   return { id: row.id, policy: mfaPolicySchema.parse(JSON.parse(row.body)) };
 }
 
@@ -116,8 +116,7 @@ export function resolveFido2Policy(
 
 export function readSettings(ctx: EngineContext): { settings: MfaSettings; updatedAt: number } {
   const row = ctx.db.prepare('SELECT body, updated_at FROM settings WHERE id = 1').get() as
-    | { body: string; updated_at: number }
-    | undefined;
+    { body: string; updated_at: number } | undefined;
   if (!row) throw new EngineError(500, 'UNEXPECTED_ERROR');
   return { settings: mfaSettingsSchema.parse(JSON.parse(row.body)), updatedAt: row.updated_at };
 }

@@ -29,7 +29,6 @@ import {
   resolveFido2Policy,
   resolveMfaPolicy,
   storedMfaPolicy,
-  type Channel,
   type EngineContext,
   type ResolvedPolicy,
 } from './context.ts';
@@ -67,8 +66,18 @@ const common = {
 const deviceStatus = z.enum(['ACTIVE', 'ACTIVATION_REQUIRED']);
 
 const createDeviceSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('SMS'), phone: phoneSchema, status: deviceStatus.optional(), ...common }),
-  z.strictObject({ type: z.literal('WHATSAPP'), phone: phoneSchema, status: deviceStatus.optional(), ...common }),
+  z.strictObject({
+    type: z.literal('SMS'),
+    phone: phoneSchema,
+    status: deviceStatus.optional(),
+    ...common,
+  }),
+  z.strictObject({
+    type: z.literal('WHATSAPP'),
+    phone: phoneSchema,
+    status: deviceStatus.optional(),
+    ...common,
+  }),
   z.strictObject({
     type: z.literal('VOICE'),
     phone: phoneSchema,
@@ -79,7 +88,12 @@ const createDeviceSchema = z.discriminatedUnion('type', [
     status: deviceStatus.optional(),
     ...common,
   }),
-  z.strictObject({ type: z.literal('EMAIL'), email: emailSchema, status: deviceStatus.optional(), ...common }),
+  z.strictObject({
+    type: z.literal('EMAIL'),
+    email: emailSchema,
+    status: deviceStatus.optional(),
+    ...common,
+  }),
   z.strictObject({
     type: z.literal('TOTP'),
     // A TOTP device always proves possession with a first code.
@@ -88,13 +102,19 @@ const createDeviceSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('FIDO2'),
-    rp: z.strictObject({ id: z.string().min(1).max(253), name: z.string().min(1).max(100).optional() }).optional(),
+    rp: z
+      .strictObject({ id: z.string().min(1).max(253), name: z.string().min(1).max(100).optional() })
+      .optional(),
     status: z.literal('ACTIVATION_REQUIRED').optional(),
     ...common,
   }),
   z.strictObject({
     type: z.literal('OATH_TOKEN'),
-    serialNumber: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/),
+    serialNumber: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9-]+$/),
     status: z.literal('ACTIVATION_REQUIRED').optional(),
     ...common,
   }),
@@ -152,9 +172,10 @@ export function deviceResource(ctx: EngineContext, device: DeviceRow) {
           ...(device.user_verified !== null ? { userVerified: device.user_verified === 1 } : {}),
         }
       : {}),
-    block: device.blocked_at !== null
-      ? { status: 'BLOCKED', blockedAt: iso(device.blocked_at) }
-      : { status: 'UNBLOCKED' },
+    block:
+      device.blocked_at !== null
+        ? { status: 'BLOCKED', blockedAt: iso(device.blocked_at) }
+        : { status: 'UNBLOCKED' },
     ...(isDeviceLocked(ctx, device) && device.locked_until !== null
       ? { lock: { status: 'LOCKED', expiresAt: iso(device.locked_until) } }
       : {}),
@@ -216,21 +237,29 @@ function sendPairingCode(ctx: EngineContext, device: DeviceRow, policy: MfaPolic
   const now = ctx.now();
   ctx.db
     .prepare(
-      'UPDATE devices SET activation_hash = ?, activation_expires_at = ?, last_sent_at = ?, failures = 0, updated_at = ? WHERE id = ?',
+      // Failures are not reset: a resend must not buy another round of guesses (R-RATE-4).
+      'UPDATE devices SET activation_hash = ?, activation_expires_at = ?, last_sent_at = ?, updated_at = ? WHERE id = ?',
     )
     .run(hashCode(ctx.keys, `activate:${device.id}`, code), now + lifeMs, now, now, device.id);
   deliver(ctx, {
-    channel: type as Channel,
+    channel: type,
     recipient: CHANNEL_TARGET[type](device) ?? '',
     text: codeMessage(type, code, Math.round(lifeMs / 60_000), 'pairing'),
   });
 }
 
 /** Tells the user, on an independent channel, that a device was added (R-SES-5). */
-function notifyNewDevice(ctx: EngineContext, user: UserRow, device: DeviceRow, policy: MfaPolicy): void {
+function notifyNewDevice(
+  ctx: EngineContext,
+  user: UserRow,
+  device: DeviceRow,
+  policy: MfaPolicy,
+): void {
   if (policy.newDeviceNotification === 'NONE') return;
   const byEmail = user.email ? { channel: 'EMAIL' as const, recipient: user.email } : undefined;
-  const bySms = user.mobile_phone ? { channel: 'SMS' as const, recipient: user.mobile_phone } : undefined;
+  const bySms = user.mobile_phone
+    ? { channel: 'SMS' as const, recipient: user.mobile_phone }
+    : undefined;
   const target =
     policy.newDeviceNotification === 'EMAIL_THEN_SMS' ? (byEmail ?? bySms) : (bySms ?? byEmail);
   if (!target) return;
@@ -259,12 +288,17 @@ async function createDevice(
   if (!method.enabled || method.pairingDisabled) {
     throw invalidValue('type', `Pairing ${input.type} devices is not allowed by the MFA policy.`);
   }
-  if (input.type === 'VOICE' && input.extension && !readSettings(ctx).settings.phoneExtensions?.enabled) {
+  if (
+    input.type === 'VOICE' &&
+    input.extension &&
+    !readSettings(ctx).settings.phoneExtensions?.enabled
+  ) {
     throw invalidValue('extension', 'Phone extensions are not enabled.');
   }
 
   // FIDO2 options are built before the transaction (the generator is async), then stored inside it.
-  const fido2 = input.type === 'FIDO2' ? await registrationOptions(ctx, user, resolved, input.rp) : undefined;
+  const fido2 =
+    input.type === 'FIDO2' ? await registrationOptions(ctx, user, resolved, input.rp) : undefined;
 
   return transaction(ctx.db, () => {
     const { settings } = readSettings(ctx);
@@ -307,8 +341,8 @@ async function createDevice(
         row.activation_expires_at = now + TOTP_PAIRING_MS;
         const { issuer = '', ...uriExtra } = policy.totp.uriParameters;
         // The secret is shown once, in this response, and never again (R-OTP-6).
-        extra['secret'] = secret;
-        extra['keyUri'] = keyUri({ secret, label: user.username, issuer, extra: uriExtra });
+        extra.secret = secret;
+        extra.keyUri = keyUri({ secret, label: user.username, issuer, extra: uriExtra });
         break;
       }
       case 'FIDO2': {
@@ -316,7 +350,7 @@ async function createDevice(
         row.rp_id = fido2.pending.rpId;
         row.registration = JSON.stringify(fido2.pending);
         row.activation_expires_at = fido2.pending.expiresAt;
-        extra['publicKeyCredentialCreationOptions'] = fido2.encoded;
+        extra.publicKeyCredentialCreationOptions = fido2.encoded;
         break;
       }
       case 'OATH_TOKEN': {
@@ -370,7 +404,13 @@ async function createDevice(
       device = reload(ctx, device);
     }
     if (device.status === 'ACTIVE') notifyNewDevice(ctx, user, device, policy);
-    ctx.log({ event: 'device.created', userId: user.id, deviceId: id, type: input.type, status: device.status });
+    ctx.log({
+      event: 'device.created',
+      userId: user.id,
+      deviceId: id,
+      type: input.type,
+      status: device.status,
+    });
     return { device, extra };
   });
 }
@@ -390,9 +430,7 @@ async function registrationOptions(
   );
   const timeoutMs = spanSeconds(fido2.userPresenceTimeout) * 1000;
   const userVerification = fido2.userVerification.option.toLowerCase() as
-    | 'required'
-    | 'preferred'
-    | 'discouraged';
+    'required' | 'preferred' | 'discouraged';
   const options = await generateRegistrationOptions({
     rpName: rp?.name ?? ctx.relyingPartyName,
     rpID: fido2.relyingPartyId,
@@ -408,7 +446,8 @@ async function registrationOptions(
       ...(device.transports ? { transports: JSON.parse(device.transports) as never } : {}),
     })),
     authenticatorSelection: {
-      residentKey: fido2.discoverableCredentials.toLowerCase() as 'required' | 'preferred' | 'discouraged',
+      residentKey: fido2.discoverableCredentials.toLowerCase() as
+        'required' | 'preferred' | 'discouraged',
       userVerification,
       ...(fido2.authenticatorAttachment === 'PLATFORM'
         ? { authenticatorAttachment: 'platform' as const }
@@ -423,7 +462,11 @@ async function registrationOptions(
       ...(fido2.publicKeyCredentialHints.length > 0
         ? {
             hints: fido2.publicKeyCredentialHints.map((hint) =>
-              hint === 'SECURITY_KEY' ? 'security-key' : hint === 'CLIENT_DEVICE' ? 'client-device' : 'hybrid',
+              hint === 'SECURITY_KEY'
+                ? 'security-key'
+                : hint === 'CLIENT_DEVICE'
+                  ? 'client-device'
+                  : 'hybrid',
             ),
           }
         : {}),
@@ -448,14 +491,16 @@ async function activate(ctx: EngineContext, c: Context, device: DeviceRow): Prom
   const body = await readJsonObject(c);
   if (device.status !== 'ACTIVATION_REQUIRED') throw invalidState('The device is already active.');
   const { policy } = storedMfaPolicy(ctx, device.policy_id);
-  if (device.type === 'FIDO2') return activateFido2(ctx, device, parseWith(activateFido2Schema, body), policy);
+  if (device.type === 'FIDO2')
+    return activateFido2(ctx, device, parseWith(activateFido2Schema, body));
   const input = parseWith(activateOtpSchema, body);
   if (input.oathResync !== undefined && device.type !== 'OATH_TOKEN') {
     throw invalidValue('oathResync', 'oathResync applies to OATH tokens only.');
   }
   const outcome = transaction(ctx.db, (): Outcome => {
     const current = reload(ctx, device);
-    if (current.status !== 'ACTIVATION_REQUIRED') throw invalidState('The device is already active.');
+    if (current.status !== 'ACTIVATION_REQUIRED')
+      throw invalidState('The device is already active.');
     assertDeviceUsable(ctx, current);
     if (current.activation_expires_at !== null && current.activation_expires_at <= ctx.now()) {
       throw codeExpiredError();
@@ -483,17 +528,25 @@ function activateSeed(
   const window = device.type === 'TOTP' ? policy.totp.passcodeGracePeriod : 1;
   if (device.type === 'OATH_TOKEN' && input.oathResync && device.resync_step !== null) {
     // The second code of a resync must be the one right after the first.
-    const check = checkSeed(ctx, { ...device, last_step: device.resync_step, drift_steps: 0 }, spec, input.otp, {
-      window: 0,
-    });
+    const check = checkSeed(
+      ctx,
+      { ...device, last_step: device.resync_step, drift_steps: 0 },
+      spec,
+      input.otp,
+      {
+        window: 0,
+      },
+    );
     const expected = device.resync_step + 1;
     const matches =
       spec.kind === 'HOTP'
         ? check.result === 'match' && check.step === expected
-        : checkSeed(ctx, { ...device, drift_steps: 0 }, spec, input.otp, { window: TOTP_RESYNC_WINDOW_STEPS }).result ===
-            'match' && stepOf(ctx, device, spec, input.otp) === expected;
+        : checkSeed(ctx, { ...device, drift_steps: 0 }, spec, input.otp, {
+            window: TOTP_RESYNC_WINDOW_STEPS,
+          }).result === 'match' && stepOf(ctx, device, spec, input.otp) === expected;
     if (matches) {
-      const drift = spec.kind === 'TOTP' ? expected - Math.floor(ctx.now() / 1000 / spec.period) : 0;
+      const drift =
+        spec.kind === 'TOTP' ? expected - Math.floor(ctx.now() / 1000 / spec.period) : 0;
       return { ok: true, device: markActive(ctx, device, { step: expected, drift }) };
     }
     ctx.db.prepare('UPDATE devices SET resync_step = NULL WHERE id = ?').run(device.id);
@@ -505,7 +558,10 @@ function activateSeed(
   });
   switch (check.result) {
     case 'match':
-      return { ok: true, device: markActive(ctx, device, { step: check.step, drift: device.drift_steps }) };
+      return {
+        ok: true,
+        device: markActive(ctx, device, { step: check.step, drift: device.drift_steps }),
+      };
     case 'resync':
       ctx.db
         .prepare('UPDATE devices SET resync_step = ?, updated_at = ? WHERE id = ?')
@@ -516,7 +572,8 @@ function activateSeed(
           {
             code: 'OATH_RESYNC_REQUIRED',
             target: 'otp',
-            message: 'The token is out of sync. Submit the next code from the token with oathResync set to true.',
+            message:
+              'The token is out of sync. Submit the next code from the token with oathResync set to true.',
           },
         ]),
       };
@@ -529,7 +586,12 @@ function activateSeed(
 /** Steps either side searched to place the second code of a TOTP token resync. */
 const TOTP_RESYNC_WINDOW_STEPS = 21;
 
-function stepOf(ctx: EngineContext, device: DeviceRow, spec: ReturnType<typeof seedOf>, code: string): number | undefined {
+function stepOf(
+  ctx: EngineContext,
+  device: DeviceRow,
+  spec: ReturnType<typeof seedOf>,
+  code: string,
+): number | undefined {
   const check = checkSeed(ctx, { ...device, last_step: null, drift_steps: 0 }, spec, code, {
     window: TOTP_RESYNC_WINDOW_STEPS,
   });
@@ -567,7 +629,12 @@ function markActive(
   const active = reload(ctx, device);
   const { policy } = storedMfaPolicy(ctx, device.policy_id);
   notifyNewDevice(ctx, getUser(ctx, device.user_id), active, policy);
-  ctx.log({ event: 'device.activated', deviceId: device.id, userId: device.user_id, type: device.type });
+  ctx.log({
+    event: 'device.activated',
+    deviceId: device.id,
+    userId: device.user_id,
+    type: device.type,
+  });
   return active;
 }
 
@@ -575,19 +642,23 @@ async function activateFido2(
   ctx: EngineContext,
   device: DeviceRow,
   input: z.infer<typeof activateFido2Schema>,
-  policy: MfaPolicy,
 ): Promise<DeviceRow> {
   requireAllowedOrigin(input.origin, ctx.allowedOrigins);
   const response = parseAttestation(input.attestation);
   // Consume the challenge before verifying: it is single use whatever the outcome (R-WA-1).
   const pending = transaction(ctx.db, () => {
     const current = reload(ctx, device);
-    if (current.status !== 'ACTIVATION_REQUIRED') throw invalidState('The device is already active.');
-    if (!current.registration) throw invalidState('The registration was already attempted. Create the device again.');
-    ctx.db.prepare('UPDATE devices SET registration = NULL, updated_at = ? WHERE id = ?').run(ctx.now(), current.id);
+    if (current.status !== 'ACTIVATION_REQUIRED')
+      throw invalidState('The device is already active.');
+    if (!current.registration)
+      throw invalidState('The registration was already attempted. Create the device again.');
+    ctx.db
+      .prepare('UPDATE devices SET registration = NULL, updated_at = ? WHERE id = ?')
+      .run(ctx.now(), current.id);
     return JSON.parse(current.registration) as PendingRegistration;
   });
-  if (pending.expiresAt <= ctx.now()) throw invalidValue('attestation', 'The registration has expired.');
+  if (pending.expiresAt <= ctx.now())
+    throw invalidValue('attestation', 'The registration has expired.');
 
   let verification;
   try {
@@ -603,18 +674,29 @@ async function activateFido2(
     ctx.log({ event: 'device.fido2_rejected', deviceId: device.id, reason: errorName(error) });
     throw invalidValue('attestation', 'The attestation could not be verified.');
   }
-  if (!verification.verified) throw invalidValue('attestation', 'The attestation could not be verified.');
+  if (!verification.verified)
+    throw invalidValue('attestation', 'The attestation could not be verified.');
   const info = verification.registrationInfo;
   if (!pending.allowBackup && info.credentialDeviceType === 'multiDevice') {
-    throw invalidValue('attestation', 'Backup-eligible credentials are not allowed by the FIDO2 policy.');
+    throw invalidValue(
+      'attestation',
+      'Backup-eligible credentials are not allowed by the FIDO2 policy.',
+    );
   }
 
   const outcome = transaction(ctx.db, (): Outcome => {
     const current = reload(ctx, device);
-    if (current.status !== 'ACTIVATION_REQUIRED') throw invalidState('The device is already active.');
+    if (current.status !== 'ACTIVATION_REQUIRED')
+      throw invalidState('The device is already active.');
     // Credential ids are unique across all users (R-WA-2).
-    const taken = ctx.db.prepare('SELECT 1 FROM devices WHERE credential_id = ?').get(info.credential.id);
-    if (taken) return { ok: false, error: invalidValue('attestation', 'The credential is already registered.') };
+    const taken = ctx.db
+      .prepare('SELECT 1 FROM devices WHERE credential_id = ?')
+      .get(info.credential.id);
+    if (taken)
+      return {
+        ok: false,
+        error: invalidValue('attestation', 'The credential is already registered.'),
+      };
     ctx.db
       .prepare(
         `UPDATE devices SET credential_id = ?, public_key = ?, sign_count = ?, transports = ?, aaguid = ?,
@@ -634,12 +716,15 @@ async function activateFido2(
     return { ok: true, device: markActive(ctx, current, {}) };
   });
   if (!outcome.ok) throw outcome.error;
-  void policy;
   return outcome.device;
 }
 
 export const errorName = (error: unknown): string =>
-  error instanceof Error ? (('code' in error && typeof error.code === 'string' ? error.code : error.name)) : 'unknown';
+  error instanceof Error
+    ? 'code' in error && typeof error.code === 'string'
+      ? error.code
+      : error.name
+    : 'unknown';
 
 // ---------------------------------------------------------------------------------------------
 // Routes
@@ -663,7 +748,7 @@ export function deviceRoutes(ctx: EngineContext): Hono {
     const user = getUser(ctx, c.req.param('userId') ?? '');
     if (type === MEDIA.reorder) return c.json(reorder(ctx, user, await readBody(c, reorderSchema)));
     const body = await readJsonObject(c);
-    if (body['type'] === 'REMEMBER_ME') {
+    if (body.type === 'REMEMBER_ME') {
       return createRememberedDevice(ctx, c, user, parseWith(rememberSchema, body));
     }
     const input = parseWith(createDeviceSchema, body);
@@ -675,7 +760,9 @@ export function deviceRoutes(ctx: EngineContext): Hono {
     requireMediaType(c, [MEDIA.orderRemove]);
     const user = getUser(ctx, c.req.param('userId') ?? '');
     transaction(ctx.db, () => {
-      ctx.db.prepare('UPDATE users SET devices_ordered = 0, updated_at = ? WHERE id = ?').run(ctx.now(), user.id);
+      ctx.db
+        .prepare('UPDATE users SET devices_ordered = 0, updated_at = ? WHERE id = ?')
+        .run(ctx.now(), user.id);
     });
     ctx.log({ event: 'devices.order_removed', userId: user.id });
     return c.body(null, 204);
@@ -720,7 +807,12 @@ export function deviceRoutes(ctx: EngineContext): Hono {
     transaction(ctx.db, () => {
       ctx.db.prepare('DELETE FROM devices WHERE id = ?').run(device.id);
     });
-    ctx.log({ event: 'device.deleted', userId: device.user_id, deviceId: device.id, type: device.type });
+    ctx.log({
+      event: 'device.deleted',
+      userId: device.user_id,
+      deviceId: device.id,
+      type: device.type,
+    });
     return c.body(null, 204);
   });
 
@@ -732,7 +824,9 @@ function deviceAction(ctx: EngineContext, device: DeviceRow, type: string): Devi
   switch (type) {
     case MEDIA.sendActivationCode: {
       if (device.status !== 'ACTIVATION_REQUIRED' || !isOob(device.type as DeviceType)) {
-        throw invalidState('Only an SMS, voice, email or WhatsApp device awaiting activation gets a pairing code.');
+        throw invalidState(
+          'Only an SMS, voice, email or WhatsApp device awaiting activation gets a pairing code.',
+        );
       }
       assertDeviceUsable(ctx, device);
       const { policy } = storedMfaPolicy(ctx, device.policy_id);
@@ -741,18 +835,26 @@ function deviceAction(ctx: EngineContext, device: DeviceRow, type: string): Devi
       break;
     }
     case MEDIA.block:
-      ctx.db.prepare('UPDATE devices SET blocked_at = COALESCE(blocked_at, ?), updated_at = ? WHERE id = ?').run(now, now, device.id);
+      ctx.db
+        .prepare(
+          'UPDATE devices SET blocked_at = COALESCE(blocked_at, ?), updated_at = ? WHERE id = ?',
+        )
+        .run(now, now, device.id);
       ctx.log({ event: 'device.blocked', deviceId: device.id, userId: device.user_id });
       break;
     case MEDIA.unblock:
       ctx.db
-        .prepare('UPDATE devices SET blocked_at = NULL, total_failures = 0, updated_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE devices SET blocked_at = NULL, total_failures = 0, updated_at = ? WHERE id = ?',
+        )
         .run(now, device.id);
       ctx.log({ event: 'device.unblocked', deviceId: device.id, userId: device.user_id });
       break;
     case MEDIA.unlock:
       ctx.db
-        .prepare('UPDATE devices SET locked_until = NULL, failures = 0, updated_at = ? WHERE id = ?')
+        .prepare(
+          'UPDATE devices SET locked_until = NULL, failures = 0, updated_at = ? WHERE id = ?',
+        )
         .run(now, device.id);
       ctx.log({ event: 'device.unlocked', deviceId: device.id, userId: device.user_id });
       break;
@@ -762,18 +864,22 @@ function deviceAction(ctx: EngineContext, device: DeviceRow, type: string): Devi
 
 function reorder(ctx: EngineContext, user: UserRow, input: z.infer<typeof reorderSchema>) {
   const ids = input.order.map((entry) => entry.id);
-  if (new Set(ids).size !== ids.length) throw invalidValue('order', 'A device appears twice in order.');
+  if (new Set(ids).size !== ids.length)
+    throw invalidValue('order', 'A device appears twice in order.');
   return transaction(ctx.db, () => {
     const devices = userDevices(ctx, user.id);
     const known = new Set(devices.map((device) => device.id));
     const unknown = ids.find((id) => !known.has(id));
-    if (unknown !== undefined) throw invalidValue('order', `Device ${unknown} is not one of the user's devices.`);
+    if (unknown !== undefined)
+      throw invalidValue('order', `Device ${unknown} is not one of the user's devices.`);
     // Listed devices come first, in the given order; the rest keep their relative order after them.
     const rest = devices.map((device) => device.id).filter((id) => !ids.includes(id));
     const update = ctx.db.prepare('UPDATE devices SET position = ?, updated_at = ? WHERE id = ?');
     const now = ctx.now();
     [...ids, ...rest].forEach((id, index) => update.run(index + 1, now, id));
-    ctx.db.prepare('UPDATE users SET devices_ordered = 1, updated_at = ? WHERE id = ?').run(now, user.id);
+    ctx.db
+      .prepare('UPDATE users SET devices_ordered = 1, updated_at = ? WHERE id = ?')
+      .run(now, user.id);
     ctx.log({ event: 'devices.reordered', userId: user.id });
     return {
       _links: links({ self: apiUrl(ctx, `/users/${user.id}/devices`) }),

@@ -21,7 +21,9 @@ describe('engine routing', () => {
 
   it('answers 405 on parameterised paths too', async () => {
     const userId = await h.createUser();
-    const reply = await h.request('PATCH', h.api(`/users/${userId}/devices/${userId}`), { body: {} });
+    const reply = await h.request('PATCH', h.api(`/users/${userId}/devices/${userId}`), {
+      body: {},
+    });
     assertError(reply, 405, 'METHOD_NOT_ALLOWED');
     assert.deepEqual(reply.headers.get('allow')?.split(', ').sort(), ['DELETE', 'GET', 'POST']);
   });
@@ -40,5 +42,50 @@ describe('engine routing', () => {
     const reply = await h.get(h.api('/users'), { token: 'not-a-token' });
     assertError(reply, 401, 'INVALID_TOKEN');
     assert.equal(reply.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+  });
+});
+
+describe('failure counting across resends', () => {
+  it('keeps counting wrong pairing codes after a resend, so the lock still engages at 5', async () => {
+    const h = await Harness.start();
+    try {
+      const userId = await h.createUser();
+      const phone = '+15125550199';
+      const created = await h.post(h.api(`/users/${userId}/devices`), {
+        body: { type: 'SMS', phone, status: 'ACTIVATION_REQUIRED' },
+      });
+      assert.equal(created.status, 201, created.text);
+      const device = h.api(`/users/${userId}/devices/${created.body.id as string}`);
+      const wrong = async () => {
+        const code = await h.lastCode(phone);
+        const other = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+        return h.post(device, {
+          type: 'application/vnd.pingidentity.device.activate+json',
+          body: { otp: other },
+        });
+      };
+      for (const remaining of [4, 3]) {
+        const reply = await wrong();
+        const details = reply.body.details as { innerError: { attemptsRemaining: number } }[];
+        assert.equal(details[0]?.innerError.attemptsRemaining, remaining);
+      }
+      const resent = await h.post(device, {
+        type: 'application/vnd.pingidentity.device.sendActivationCode+json',
+      });
+      assert.equal(resent.status, 200, resent.text);
+      for (const remaining of [2, 1, 0]) {
+        const reply = await wrong();
+        const details = reply.body.details as { innerError: { attemptsRemaining: number } }[];
+        assert.equal(details[0]?.innerError.attemptsRemaining, remaining, reply.text);
+      }
+      const code = await h.lastCode(phone);
+      const locked = await h.post(device, {
+        type: 'application/vnd.pingidentity.device.activate+json',
+        body: { otp: code },
+      });
+      assertError(locked, 429, 'REQUEST_LIMITED', 'DEVICE_LOCKED');
+    } finally {
+      h.close();
+    }
   });
 });

@@ -11,13 +11,15 @@ import { defaultPolicyRow, newId, type EngineContext, type EngineEvent } from '.
 import { generateKeys, type EngineKeys } from './crypto.ts';
 import { deviceRoutes } from './devices.ts';
 import { EngineError, methodNotAllowed, notFound } from './errors.ts';
-import {
-  defaultFido2Policies,
-  defaultMfaPolicy,
-  defaultMfaSettings,
-} from './model/policy.ts';
+import { defaultFido2Policies, defaultMfaPolicy, defaultMfaSettings } from './model/policy.ts';
 import { adminRoutes, importOathTokens, outboxRoutes } from './outbox.ts';
-import { fido2PolicyRoutes, mfaPolicyRoutes, savePolicy, settingsRoutes, writeSettings } from './policies.ts';
+import {
+  fido2PolicyRoutes,
+  mfaPolicyRoutes,
+  savePolicy,
+  settingsRoutes,
+  writeSettings,
+} from './policies.ts';
 import { openDatabase, readMeta, transaction, writeMeta, type Db } from './store/db.ts';
 import { requireBearer, tokenHandler } from './token.ts';
 import { userRoutes } from './users.ts';
@@ -192,7 +194,9 @@ function buildApp(ctx: EngineContext, client: { clientId: string; clientSecret: 
     .map((route) => ({ method: route.method, pattern: routePattern(route.path) }));
   app.notFound((c) => {
     const path = new URL(c.req.url).pathname.replace(/\/+$/, '') || '/';
-    const allowed = [...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))];
+    const allowed = [
+      ...new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method)),
+    ];
     if (allowed.length > 0) throw methodNotAllowed(allowed);
     throw notFound();
   });
@@ -213,7 +217,9 @@ function routePattern(path: string): RegExp {
   const trimmed = path.replace(/\/+$/, '') || '/';
   const source = trimmed
     .split('/')
-    .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map((segment) =>
+      segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    )
     .join('/');
   return new RegExp(`^${source}$`);
 }
@@ -230,12 +236,17 @@ function checkKeys(db: Db, keys: EngineKeys): void {
   }
   const expected = Buffer.from(stored, 'base64url');
   if (expected.length !== fingerprint.length || !timingSafeEqual(expected, fingerprint)) {
-    throw new Error('The engine keys do not match this database. Open it with the keys it was created with.');
+    throw new Error(
+      'The engine keys do not match this database. Open it with the keys it was created with.',
+    );
   }
 }
 
 /** First start: settings, the default MFA policy, the FIDO2 policies and the demo token. */
-function seed(ctx: EngineContext, options: { relyingPartyId: string; issuer: string; demoToken: boolean }): void {
+function seed(
+  ctx: EngineContext,
+  options: { relyingPartyId: string; issuer: string; demoToken: boolean },
+): void {
   transaction(ctx.db, () => {
     if (readMeta(ctx.db, 'seeded') !== undefined) return;
     writeSettings(ctx, defaultMfaSettings());

@@ -53,7 +53,7 @@ export class EngineError extends Error {
     details?: ErrorDetail[],
     options: { message?: string; headers?: Record<string, string> } = {},
   ) {
-    super(options.message ?? MESSAGES[code] ?? MESSAGES['REQUEST_FAILED']);
+    super(options.message ?? MESSAGES[code] ?? MESSAGES.REQUEST_FAILED);
     this.name = 'EngineError';
     this.status = status;
     this.code = code;

@@ -27,7 +27,9 @@ export const nicknameSchema = z
   .trim()
   .min(1)
   .max(100)
-  .refine((value) => !/\p{Cc}/u.test(value), { message: 'Nickname must not contain control characters' });
+  .refine((value) => !/\p{Cc}/u.test(value), {
+    message: 'Nickname must not contain control characters',
+  });
 
 /** A one-time code as typed: ASCII digits only. */
 export const otpSchema = z

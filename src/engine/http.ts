@@ -109,7 +109,10 @@ function issueToDetail(issue: z.core.$ZodIssue, input: unknown): ErrorDetail {
       });
     case 'too_big':
       return withTarget({
-        code: typeof issue.maximum === 'number' && issue.origin !== 'number' ? 'SIZE_LIMIT_EXCEEDED' : 'OUT_OF_RANGE',
+        code:
+          typeof issue.maximum === 'number' && issue.origin !== 'number'
+            ? 'SIZE_LIMIT_EXCEEDED'
+            : 'OUT_OF_RANGE',
         message: issue.message,
         innerError: { maximumValue: Number(issue.maximum) },
       });

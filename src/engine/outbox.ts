@@ -47,7 +47,11 @@ const base32 = z
   });
 
 const tokenSchema = z.strictObject({
-  serialNumber: z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/),
+  serialNumber: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9-]+$/),
   secret: base32,
   type: z.enum(['HOTP', 'TOTP']),
   algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']).default('SHA1'),

@@ -4,14 +4,7 @@
  * @module
  */
 import { Hono } from 'hono';
-import {
-  apiUrl,
-  iso,
-  newId,
-  readPolicyRow,
-  readSettings,
-  type EngineContext,
-} from './context.ts';
+import { apiUrl, iso, newId, readPolicyRow, readSettings, type EngineContext } from './context.ts';
 import { invalidState, invalidValue, notFound } from './errors.ts';
 import { MEDIA, links, parseWith, readJsonObject, requireMediaType } from './http.ts';
 import {
@@ -54,12 +47,16 @@ export function settingsRoutes(ctx: EngineContext): Hono {
     requireMediaType(c, [MEDIA.json]);
     const body = await readJsonObject(c);
     const settings = parseWith(mfaSettingsSchema, withoutReadOnly(body, SETTINGS_READ_ONLY));
-    transaction(ctx.db, () => writeSettings(ctx, settings));
+    transaction(ctx.db, () => {
+      writeSettings(ctx, settings);
+    });
     ctx.log({ event: 'settings.updated' });
     return c.json(settingsResource(ctx));
   });
   app.delete('/', (c) => {
-    transaction(ctx.db, () => writeSettings(ctx, defaultMfaSettings()));
+    transaction(ctx.db, () => {
+      writeSettings(ctx, defaultMfaSettings());
+    });
     ctx.log({ event: 'settings.reset' });
     return c.body(null, 204);
   });
@@ -71,8 +68,8 @@ function policyResource(ctx: EngineContext, row: PolicyRow) {
   const body = JSON.parse(row.body) as Record<string, unknown>;
   // The spec types `fido2.fido2PolicyId` as a string (its description allows null): a null id is
   // left out, which means the same (the environment's default FIDO2 policy) and parses back to null.
-  const fido2 = body['fido2'] as Record<string, unknown> | undefined;
-  if (fido2?.['fido2PolicyId'] === null) delete fido2['fido2PolicyId'];
+  const fido2 = body.fido2 as Record<string, unknown> | undefined;
+  if (fido2?.fido2PolicyId === null) delete fido2.fido2PolicyId;
   return {
     _links: links({ self: apiUrl(ctx, `/${collection}/${row.id}`), environment: apiUrl(ctx, '') }),
     id: row.id,
@@ -124,8 +121,7 @@ function parsePolicy(ctx: EngineContext, body: Record<string, unknown>): MfaPoli
 
 export function mfaPolicyRoutes(ctx: EngineContext): Hono {
   const app = new Hono();
-  const collection = () =>
-    links({ self: apiUrl(ctx, '/deviceAuthenticationPolicies') });
+  const collection = () => links({ self: apiUrl(ctx, '/deviceAuthenticationPolicies') });
 
   app.get('/', (c) => {
     const rows = listPolicies(ctx, 'mfa');
@@ -157,7 +153,9 @@ export function mfaPolicyRoutes(ctx: EngineContext): Hono {
     if (!existing) throw notFound();
     const policy = parsePolicy(ctx, await readJsonObject(c));
     if (existing.is_default === 1 && !policy.default) {
-      throw invalidState('The environment needs a default policy: make another policy the default first.');
+      throw invalidState(
+        'The environment needs a default policy: make another policy the default first.',
+      );
     }
     const row = transaction(ctx.db, () => savePolicy(ctx, 'mfa', existing.id, policy));
     ctx.log({ event: 'policy.updated', policyId: row.id });

@@ -27,7 +27,9 @@ export const PAYLOAD_TYPE = 'MFA_ELEMENTS_BROWSER';
 
 const payloadSchema = z.strictObject({
   type: z.literal(PAYLOAD_TYPE),
-  value: z.string().regex(/^[A-Za-z0-9_-]{22,512}$/, { message: 'payload.value must be 22–512 URL-safe characters' }),
+  value: z.string().regex(/^[A-Za-z0-9_-]{22,512}$/, {
+    message: 'payload.value must be 22–512 URL-safe characters',
+  }),
 });
 
 export const rememberSchema = z.strictObject({
@@ -115,7 +117,12 @@ export function checkRemembered(
 ): RememberResult {
   const { id: policyId, policy } = resolveMfaPolicy(ctx, input.policy.id);
   const userId = input.user?.id ?? null;
-  const miss = (reason: string): RememberResult => ({ remembered: false, userId, policyId, reason });
+  const miss = (reason: string): RememberResult => ({
+    remembered: false,
+    userId,
+    policyId,
+    reason,
+  });
   if (!policy.rememberMe?.web.enabled) return miss('REMEMBER_ME_DISABLED');
   const token = cookieValue(cookieHeader, REMEMBER_COOKIE);
   if (!token) return miss('NO_REMEMBERED_DEVICE');

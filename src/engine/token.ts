@@ -33,7 +33,10 @@ function basicCredentials(header: string | undefined): ClientCredentials | undef
   // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
   const decode = (part: string) => decodeURIComponent(part.replace(/\+/g, ' '));
   try {
-    return { clientId: decode(decoded.slice(0, colon)), clientSecret: decode(decoded.slice(colon + 1)) };
+    return {
+      clientId: decode(decoded.slice(0, colon)),
+      clientSecret: decode(decoded.slice(colon + 1)),
+    };
   } catch {
     return undefined;
   }
@@ -42,7 +45,12 @@ function basicCredentials(header: string | undefined): ClientCredentials | undef
 export function tokenHandler(ctx: EngineContext, client: ClientCredentials) {
   return async (c: Context): Promise<Response> => {
     if (mediaTypeOf(c) !== MEDIA.form) {
-      return oauthError(c, 400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded.');
+      return oauthError(
+        c,
+        400,
+        'invalid_request',
+        'Content-Type must be application/x-www-form-urlencoded.',
+      );
     }
     const form = new URLSearchParams(await c.req.text());
     const basic = basicCredentials(c.req.header('authorization'));
@@ -56,7 +64,9 @@ export function tokenHandler(ctx: EngineContext, client: ClientCredentials) {
     const presented = basic ?? posted;
     // Both comparisons always run, so a wrong id and a wrong secret take the same time.
     const idMatches = presented ? safeEqual(presented.clientId, client.clientId) : false;
-    const secretMatches = presented ? safeEqual(presented.clientSecret, client.clientSecret) : false;
+    const secretMatches = presented
+      ? safeEqual(presented.clientSecret, client.clientSecret)
+      : false;
     if (!presented || !idMatches || !secretMatches) {
       ctx.log({ event: 'token.rejected' });
       return oauthError(c, 401, 'invalid_client', 'Client authentication failed.');
@@ -103,7 +113,7 @@ export function requireBearer(ctx: EngineContext): MiddlewareHandler {
         audience: ctx.baseUrl,
         currentDate: new Date(ctx.now()),
       });
-      if (payload['env'] !== ctx.environmentId) throw accessFailed();
+      if (payload.env !== ctx.environmentId) throw accessFailed();
     } catch (error) {
       if (error instanceof Error && error.name === 'EngineError') throw error;
       throw invalidToken();

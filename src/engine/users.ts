@@ -18,7 +18,9 @@ const createUserSchema = z.strictObject({
     .string()
     .min(1)
     .max(128)
-    .regex(/^[^\p{Cc}\s]+$/u, { message: 'username must not contain spaces or control characters' }),
+    .regex(/^[^\p{Cc}\s]+$/u, {
+      message: 'username must not contain spaces or control characters',
+    }),
   email: emailSchema.optional(),
   mobilePhone: phoneSchema.optional(),
 });
@@ -49,10 +51,7 @@ export function userResource(ctx: EngineContext, user: UserRow) {
   };
 }
 
-export function createUser(
-  ctx: EngineContext,
-  input: z.infer<typeof createUserSchema>,
-): UserRow {
+export function createUser(ctx: EngineContext, input: z.infer<typeof createUserSchema>): UserRow {
   return transaction(ctx.db, () => {
     const taken = ctx.db.prepare('SELECT 1 FROM users WHERE username = ?').get(input.username);
     if (taken) {
@@ -102,7 +101,9 @@ export function userRoutes(ctx: EngineContext): Hono {
     }
     let rows: UserRow[];
     if (filter === undefined) {
-      rows = ctx.db.prepare('SELECT * FROM users ORDER BY created_at, id LIMIT ?').all(limit) as UserRow[];
+      rows = ctx.db
+        .prepare('SELECT * FROM users ORDER BY created_at, id LIMIT ?')
+        .all(limit) as UserRow[];
     } else {
       const match = FILTER.exec(filter);
       if (!match?.[1] || match[2] === undefined) {
@@ -111,7 +112,9 @@ export function userRoutes(ctx: EngineContext): Hono {
       const column = match[1].toLowerCase() === 'email' ? 'email' : 'username';
       const value = match[2].replace(/\\(.)/g, '$1');
       rows = ctx.db
-        .prepare(`SELECT * FROM users WHERE ${column} = ? COLLATE NOCASE ORDER BY created_at LIMIT ?`)
+        .prepare(
+          `SELECT * FROM users WHERE ${column} = ? COLLATE NOCASE ORDER BY created_at LIMIT ?`,
+        )
         .all(value, limit) as UserRow[];
     }
     return c.json({

@@ -23,7 +23,8 @@ export function toSignedBytes(base64url: string): number[] {
 export function toBase64Url(value: string): string {
   const unpadded = value.replace(/=+$/, '');
   // A length of 4n+1 cannot come from any byte string: refuse it rather than drop a character.
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value) || unpadded.length % 4 === 1) throw new Error('not base64');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value) || unpadded.length % 4 === 1)
+    throw new Error('not base64');
   return Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64url');
 }
 
@@ -54,14 +55,18 @@ export function encodeRequestOptions(options: PublicKeyCredentialRequestOptionsJ
   });
 }
 
-const base64 = z.string().min(1).max(16_384).transform((value, ctx) => {
-  try {
-    return toBase64Url(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'Expected base64' });
-    return z.NEVER;
-  }
-});
+const base64 = z
+  .string()
+  .min(1)
+  .max(16_384)
+  .transform((value, ctx) => {
+    try {
+      return toBase64Url(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'Expected base64' });
+      return z.NEVER;
+    }
+  });
 
 const credentialBase = {
   id: base64,
@@ -106,10 +111,14 @@ function parseCredentialJson<S extends z.ZodType<{ id: string; rawId: string }>>
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw invalidValue(field, `${field} is not a valid credential: ${parsed.error.issues[0]?.message ?? ''}`);
+    throw invalidValue(
+      field,
+      `${field} is not a valid credential: ${parsed.error.issues[0]?.message ?? ''}`,
+    );
   }
   const credential = parsed.data;
-  if (credential.id !== credential.rawId) throw invalidValue(field, 'Credential id and rawId differ.');
+  if (credential.id !== credential.rawId)
+    throw invalidValue(field, 'Credential id and rawId differ.');
   if (Buffer.from(credential.id, 'base64url').length > MAX_CREDENTIAL_ID_BYTES) {
     throw invalidValue(field, 'Credential id is too long.');
   }
@@ -122,7 +131,7 @@ export function parseAttestation(text: string): RegistrationResponseJSON {
     ...credential,
     response: {
       ...credential.response,
-      transports: credential.response.transports as RegistrationResponseJSON['response']['transports'],
+      transports: credential.response.transports,
     },
   };
 }

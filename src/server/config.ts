@@ -6,9 +6,12 @@
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65_535);
-const csv = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 const schema = z.object({
   PORT: port.default(5173),
@@ -19,11 +22,15 @@ const schema = z.object({
   MFA_ENGINE_CLIENT_SECRET: z.string().min(16).max(256).optional(),
   MFA_ENGINE_RP_ID: z
     .string()
-    .regex(/^[a-z0-9.-]+$/, { message: 'must be a lower-case domain such as localhost or example.com' })
+    .regex(/^[a-z0-9.-]+$/, {
+      message: 'must be a lower-case domain such as localhost or example.com',
+    })
     .default('localhost'),
   MFA_ENGINE_ORIGINS: csv.pipe(z.array(z.url()).min(1)).optional(),
   MFA_ENGINE_PUBLIC_URL: z.url().optional(),
-  MFA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MFA_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
 });
 
 export interface ServerConfig {
@@ -49,7 +56,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const values = parsed.data;

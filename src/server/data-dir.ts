@@ -40,7 +40,12 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T {
   try {
     return schema.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (error) {
-    throw new Error(`${file} is unreadable or damaged (${(error as Error).message}). Remove it to start afresh.`);
+    throw new Error(
+      `${file} is unreadable or damaged (${(error as Error).message}). Remove it to start afresh.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

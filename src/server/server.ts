@@ -4,6 +4,7 @@
  * @module
  */
 import { Hono } from 'hono';
+import { mount } from 'hono/mount';
 import type { Logger } from 'pino';
 import { createEngine, type Engine } from '../engine/index.ts';
 import type { ServerConfig } from './config.ts';
@@ -32,13 +33,22 @@ export function createServer(config: ServerConfig, logger: Logger): MfaServer {
     baseUrl: config.engine.publicUrl,
     relyingPartyId: config.engine.relyingPartyId,
     allowedOrigins: config.engine.allowedOrigins,
-    log: (event) => engineLog.info(event),
+    log: (event) => {
+      engineLog.info(event);
+    },
   });
 
   const app = new Hono();
   // mount() hands the engine the whole request below /engine, so its own 404/405/error bodies apply.
-  app.mount(ENGINE_MOUNT, engine.fetch);
+  app.all(`${ENGINE_MOUNT}/*`, mount(engine.fetch));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
-  return { app, engine, dataDir, close: () => engine.close() };
+  return {
+    app,
+    engine,
+    dataDir,
+    close: () => {
+      engine.close();
+    },
+  };
 }

@@ -50,9 +50,14 @@ export function start(build: (server: MfaServer) => Hono): void {
   const app = build(server);
   const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
     process.stdout.write(`${banner(config, server)}\n`);
-    logger.info({ event: 'server.started', port: config.port, host: config.host, upstream: 'embedded-engine' });
+    logger.info({
+      event: 'server.started',
+      port: config.port,
+      host: config.host,
+      upstream: 'embedded-engine',
+    });
   });
-  http.on('error', (error) => {
+  http.on('error', (error: Error) => {
     logger.fatal({ event: 'server.failed', message: error.message });
     server.close();
     process.exit(1);
@@ -70,6 +75,10 @@ export function start(build: (server: MfaServer) => Hono): void {
       process.exit(0);
     }, 5_000).unref();
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => {
+    shutdown('SIGINT');
+  });
+  process.once('SIGTERM', () => {
+    shutdown('SIGTERM');
+  });
 }

@@ -94,7 +94,7 @@ export class Harness {
   async request(method: string, path: string, init: RequestInit = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...init.headers };
     const token = init.token === undefined ? this.token : init.token;
-    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
     let body: string | undefined = init.raw;
     if (init.body !== undefined) body = JSON.stringify(init.body);
     if (body !== undefined || init.type !== undefined) {
@@ -111,7 +111,13 @@ export class Harness {
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
 
-  private checkContract(method: string, url: string, res: Response, body: Record<string, unknown>, text: string): void {
+  private checkContract(
+    method: string,
+    url: string,
+    res: Response,
+    body: Record<string, unknown>,
+    text: string,
+  ): void {
     const input = {
       method,
       url,
@@ -123,10 +129,19 @@ export class Harness {
     if (check === undefined) return;
     if (UNLISTED_ERROR_STATUSES.has(res.status)) {
       // The spec lists only the common statuses; the body of any error is still a P1Error.
-      assertContract({ ...input, method: 'GET', url: `${BASE}/v1/environments/x/mfaSettings`, status: 404 });
+      assertContract({
+        ...input,
+        method: 'GET',
+        url: `${BASE}/v1/environments/x/mfaSettings`,
+        status: 404,
+      });
       return;
     }
-    if (method === 'POST' && res.status === 201 && /\/users\/[^/]+\/devices$/.test(new URL(url).pathname)) {
+    if (
+      method === 'POST' &&
+      res.status === 201 &&
+      /\/users\/[^/]+\/devices$/.test(new URL(url).pathname)
+    ) {
       // The spec models POST …/devices only as the reorder action (200). Device creation answers
       // 201 Created, as pingone-mfa.md §3.2 presumes; its body is unconstrained either way.
       return;
@@ -139,16 +154,21 @@ export class Harness {
   put = (path: string, init?: RequestInit) => this.request('PUT', path, init);
   delete = (path: string, init?: RequestInit) => this.request('DELETE', path, init);
 
-  async createUser(username = `user-${Math.random().toString(36).slice(2, 10)}`, extra: Record<string, unknown> = {}): Promise<string> {
-    const res = await this.post(this.api('/users'), { body: { username, email: `${username}@example.com`, ...extra } });
+  async createUser(
+    username = `user-${Math.random().toString(36).slice(2, 10)}`,
+    extra: Record<string, unknown> = {},
+  ): Promise<string> {
+    const res = await this.post(this.api('/users'), {
+      body: { username, email: `${username}@example.com`, ...extra },
+    });
     assert.equal(res.status, 201, res.text);
-    return res.body['id'] as string;
+    return res.body.id as string;
   }
 
   /** Latest outbox message to a recipient, and the code in it. */
   async lastCode(recipient: string): Promise<string> {
     const res = await this.get(`/outbox?to=${encodeURIComponent(recipient)}&limit=1`);
-    const messages = res.body['messages'] as { text: string }[];
+    const messages = res.body.messages as { text: string }[];
     const text = messages[0]?.text ?? '';
     const match = /is ([0-9 ]{6,20})\./.exec(text);
     assert.ok(match?.[1], `no code in outbox for ${recipient}: ${text}`);
@@ -167,12 +187,16 @@ export class Harness {
 
 /** Asserts a PingOne error body with the expected status and code (and detail code). */
 export function assertError(reply: Reply, status: number, code: string, detailCode?: string): void {
-  assert.equal(reply.status, status, `expected ${status} ${code}, got ${reply.status}: ${reply.text}`);
-  assert.equal(reply.body['code'], code, reply.text);
-  assert.equal(typeof reply.body['id'], 'string');
-  assert.equal(typeof reply.body['message'], 'string');
+  assert.equal(
+    reply.status,
+    status,
+    `expected ${status} ${code}, got ${reply.status}: ${reply.text}`,
+  );
+  assert.equal(reply.body.code, code, reply.text);
+  assert.equal(typeof reply.body.id, 'string');
+  assert.equal(typeof reply.body.message, 'string');
   if (detailCode !== undefined) {
-    const details = reply.body['details'] as { code: string }[] | undefined;
+    const details = reply.body.details as { code: string }[] | undefined;
     assert.equal(details?.[0]?.code, detailCode, reply.text);
   }
 }

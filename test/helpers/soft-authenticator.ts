@@ -83,7 +83,6 @@ const FLAG_BE = 0x08;
 const FLAG_BS = 0x10;
 const FLAG_AT = 0x40;
 
-
 export class SoftAuthenticator {
   readonly credentials: StoredCredential[] = [];
   private readonly options: Required<SoftAuthenticatorOptions>;

@@ -19,7 +19,10 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() => {
+        if (typeof address === 'object' && address) resolve(address.port);
+        else reject(new Error('no port'));
+      });
     });
   });
 }
@@ -36,8 +39,8 @@ async function startServer(env: Record<string, string>): Promise<Running> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const deadline = Date.now() + 20_000;
   while (!output.includes('is running at')) {
     if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
@@ -49,19 +52,31 @@ async function startServer(env: Record<string, string>): Promise<Running> {
 
 async function stop(running: Running): Promise<number | null> {
   if (running.child.exitCode !== null) return running.child.exitCode;
-  const exited = new Promise<number | null>((resolve) => running.child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    running.child.once('exit', (code) => {
+      resolve(code);
+    }),
+  );
   running.child.kill('SIGTERM');
   return exited;
 }
 
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBash(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -80,11 +95,18 @@ describe('npm start (demo/server.ts)', () => {
   });
 
   it('prints the environment id and worker credentials it stored, owner-only', () => {
-    const stored = JSON.parse(readFileSync(join(dataDir, 'engine.json'), 'utf8')) as Record<string, string>;
-    assert.match(server.output(), new RegExp(`Environment id\\s+${stored['environmentId']}`));
-    assert.match(server.output(), new RegExp(`Client id\\s+${stored['clientId']}`));
+    const stored = JSON.parse(readFileSync(join(dataDir, 'engine.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    assert.match(server.output(), new RegExp(`Environment id\\s+${stored.environmentId}`));
+    assert.match(server.output(), new RegExp(`Client id\\s+${stored.clientId}`));
     for (const file of ['engine.json', 'engine-keys.json']) {
-      assert.equal(statSync(join(dataDir, file)).mode & 0o077, 0, `${file} must not be readable by others`);
+      assert.equal(
+        statSync(join(dataDir, file)).mode & 0o077,
+        0,
+        `${file} must not be readable by others`,
+      );
     }
   });
 
@@ -92,13 +114,18 @@ describe('npm start (demo/server.ts)', () => {
     const res = await fetch(`http://127.0.0.1:${port}/`);
     assert.equal(res.status, 200);
     const csp = res.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "require-trusted-types-for 'script'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "require-trusted-types-for 'script'",
+    ]) {
       assert.ok(csp.includes(directive), `CSP lacks ${directive}: ${csp}`);
     }
     assert.match(await res.text(), /<h1>mfa-elements<\/h1>/);
   });
 
-  it('binds to 127.0.0.1 by default', async () => {
+  it('binds to 127.0.0.1 by default', () => {
     const config = loadConfig({});
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 5173);
@@ -112,7 +139,10 @@ describe('npm start (demo/server.ts)', () => {
     const result = await runBash(block, { PORT: String(port), MFA_DATA_DIR: dataDir });
     assert.equal(result.code, 0, `walk-through failed: ${result.stderr}\n${result.stdout}`);
     const lines = result.stdout.trim().split('\n');
-    assert.match(lines[0] ?? '', /^otpauth:\/\/totp\/mfa-elements:walkthrough-\d+\?secret=[A-Z2-7]{32}&issuer=mfa-elements/);
+    assert.match(
+      lines[0] ?? '',
+      /^otpauth:\/\/totp\/mfa-elements:walkthrough-\d+\?secret=[A-Z2-7]{32}&issuer=mfa-elements/,
+    );
     assert.deepEqual(lines.slice(1), ['ACTIVE', 'COMPLETED']);
   });
 
@@ -123,15 +153,22 @@ describe('npm start (demo/server.ts)', () => {
       const res = await fetch(`http://127.0.0.1:${port}/engine/${environmentId}/as/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId ?? '', client_secret: clientSecret ?? '' }),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: clientId ?? '',
+          client_secret: clientSecret ?? '',
+        }),
       });
       assert.equal(res.status, 200);
       return ((await res.json()) as { access_token: string }).access_token;
     };
     const users = async (bearer: string) => {
-      const res = await fetch(`http://127.0.0.1:${port}/engine/v1/environments/${environmentId}/users`, {
-        headers: { authorization: `Bearer ${bearer}` },
-      });
+      const res = await fetch(
+        `http://127.0.0.1:${port}/engine/v1/environments/${environmentId}/users`,
+        {
+          headers: { authorization: `Bearer ${bearer}` },
+        },
+      );
       assert.equal(res.status, 200);
       return ((await res.json()) as { count: number }).count;
     };
@@ -155,17 +192,24 @@ describe('npm start (demo/server.ts)', () => {
       MFA_ENGINE_CLIENT_ID: 'worker-from-env',
       MFA_ENGINE_CLIENT_SECRET: 'a-secret-from-the-environment',
     };
-    const other = await startServer({ PORT: String(otherPort), MFA_DATA_DIR: otherDir, ...identity });
+    const other = await startServer({
+      PORT: String(otherPort),
+      MFA_DATA_DIR: otherDir,
+      ...identity,
+    });
     try {
       assert.match(other.output(), /Environment id\s+3f0d2c5e-8a4b-4c1d-9e2f-1a2b3c4d5e6f/);
-      const res = await fetch(`http://127.0.0.1:${otherPort}/engine/${identity.MFA_ENGINE_ENVIRONMENT_ID}/as/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: `Basic ${Buffer.from(`${identity.MFA_ENGINE_CLIENT_ID}:${identity.MFA_ENGINE_CLIENT_SECRET}`).toString('base64')}`,
+      const res = await fetch(
+        `http://127.0.0.1:${otherPort}/engine/${identity.MFA_ENGINE_ENVIRONMENT_ID}/as/token`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${identity.MFA_ENGINE_CLIENT_ID}:${identity.MFA_ENGINE_CLIENT_SECRET}`).toString('base64')}`,
+          },
+          body: 'grant_type=client_credentials',
         },
-        body: 'grant_type=client_credentials',
-      });
+      );
       assert.equal(res.status, 200);
     } finally {
       await stop(other);
@@ -176,24 +220,43 @@ describe('npm start (demo/server.ts)', () => {
 
 describe('configuration', () => {
   it('reads PORT, HOST and the engine settings', () => {
-    const config = loadConfig({ PORT: '8080', HOST: '0.0.0.0', MFA_ENGINE_RP_ID: 'example.com', MFA_ENGINE_ORIGINS: 'https://a.example.com, https://b.example.com' });
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      MFA_ENGINE_RP_ID: 'example.com',
+      MFA_ENGINE_ORIGINS: 'https://a.example.com, https://b.example.com',
+    });
     assert.equal(config.port, 8080);
     assert.equal(config.host, '0.0.0.0');
     assert.equal(config.engine.relyingPartyId, 'example.com');
-    assert.deepEqual(config.engine.allowedOrigins, ['https://a.example.com', 'https://b.example.com']);
+    assert.deepEqual(config.engine.allowedOrigins, [
+      'https://a.example.com',
+      'https://b.example.com',
+    ]);
     assert.equal(config.engine.publicUrl, 'http://localhost:8080/engine');
   });
 
   for (const [name, env, mentions] of [
     ['a port out of range', { PORT: '70000' }, 'PORT'],
     ['a non-numeric port', { PORT: 'http' }, 'PORT'],
-    ['a client id without its secret', { MFA_ENGINE_CLIENT_ID: 'worker-0001' }, 'MFA_ENGINE_CLIENT_SECRET'],
-    ['an environment id that is not a UUID', { MFA_ENGINE_ENVIRONMENT_ID: 'env' }, 'MFA_ENGINE_ENVIRONMENT_ID'],
+    [
+      'a client id without its secret',
+      { MFA_ENGINE_CLIENT_ID: 'worker-0001' },
+      'MFA_ENGINE_CLIENT_SECRET',
+    ],
+    [
+      'an environment id that is not a UUID',
+      { MFA_ENGINE_ENVIRONMENT_ID: 'env' },
+      'MFA_ENGINE_ENVIRONMENT_ID',
+    ],
     ['an origin that is not a URL', { MFA_ENGINE_ORIGINS: 'localhost' }, 'MFA_ENGINE_ORIGINS'],
     ['an upper-case RP id', { MFA_ENGINE_RP_ID: 'Example.COM' }, 'MFA_ENGINE_RP_ID'],
   ] as const) {
     it(`refuses ${name}, naming the variable`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message.includes(mentions));
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(mentions),
+      );
     });
   }
 

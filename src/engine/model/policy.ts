@@ -96,10 +96,9 @@ export const mfaPolicySchema = z.strictObject({
             duration: z.number().int().min(1),
             timeUnit: z.enum(['MINUTES', 'HOURS', 'DAYS']),
           })
-          .refine(
-            (span) => rememberSeconds(span) >= 3600 && rememberSeconds(span) <= 90 * 86400,
-            { message: 'rememberMe.web.lifeTime must be between 1 hour and 90 days' },
-          )
+          .refine((span) => rememberSeconds(span) >= 3600 && rememberSeconds(span) <= 90 * 86400, {
+            message: 'rememberMe.web.lifeTime must be between 1 hour and 90 days',
+          })
           .optional(),
       }),
     })
@@ -170,7 +169,10 @@ export function spanSeconds(span: { duration: number; timeUnit: 'MINUTES' | 'SEC
   return span.timeUnit === 'MINUTES' ? span.duration * 60 : span.duration;
 }
 
-function rememberSeconds(span: { duration: number; timeUnit: 'MINUTES' | 'HOURS' | 'DAYS' }): number {
+function rememberSeconds(span: {
+  duration: number;
+  timeUnit: 'MINUTES' | 'HOURS' | 'DAYS';
+}): number {
   const unit = { MINUTES: 60, HOURS: 3600, DAYS: 86400 }[span.timeUnit];
   return span.duration * unit;
 }
@@ -286,7 +288,10 @@ export interface Fido2Policy {
   attestationRequirements: 'NONE' | 'DIRECT' | 'ENTERPRISE';
   authenticatorAttachment: 'PLATFORM' | 'CROSS_PLATFORM' | 'BOTH';
   discoverableCredentials: 'DISCOURAGED' | 'PREFERRED' | 'REQUIRED';
-  userVerification: { option: 'REQUIRED' | 'PREFERRED' | 'DISCOURAGED'; enforceDuringAuthentication: boolean };
+  userVerification: {
+    option: 'REQUIRED' | 'PREFERRED' | 'DISCOURAGED';
+    enforceDuringAuthentication: boolean;
+  };
   backupEligibility: { allow: boolean; enforceDuringAuthentication: boolean };
   userPresenceTimeout: { duration: number; timeUnit: 'MINUTES' | 'SECONDS' };
   userDisplayNameAttributes: { attributes: { name: string }[] };

@@ -45,8 +45,7 @@ function enableWal(db: Db): void {
 export function migrate(db: Db): void {
   db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   const current = row ? Number(row.value) : 0;
   MIGRATIONS.forEach((sql, index) => {
     const version = index + 1;
@@ -71,15 +70,19 @@ export function transaction<T>(db: Db, fn: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    rollback(db);
     throw error;
   }
 }
 
+/** A failed statement may already have ended the transaction; roll back only if it is open. */
+function rollback(db: Db): void {
+  if (db.inTransaction) db.exec('ROLLBACK');
+}
+
 export function readMeta(db: Db, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   return row?.value;
 }
 

@@ -76,11 +76,7 @@ export interface AuthenticationRow {
 }
 
 export type AuthenticationStatus =
-  | 'DEVICE_SELECTION_REQUIRED'
-  | 'OTP_REQUIRED'
-  | 'ASSERTION_REQUIRED'
-  | 'COMPLETED'
-  | 'FAILED';
+  'DEVICE_SELECTION_REQUIRED' | 'OTP_REQUIRED' | 'ASSERTION_REQUIRED' | 'COMPLETED' | 'FAILED';
 
 export interface PolicyRow {
   id: string;
