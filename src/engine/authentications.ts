@@ -293,46 +293,28 @@ async function assertionOptions(
   };
 }
 
-/** Selecting a device starts its ceremony: a code is sent, or a FIDO2 challenge is issued. */
-async function selectDevice(
+/** Selecting a FIDO2 device issues a challenge for the user's FIDO2 credentials (async, so outside a transaction). */
+async function selectFido2Device(
   ctx: EngineContext,
-  row: AuthenticationRow,
   policy: MfaPolicy,
   device: DeviceRow,
   compatibility: string | undefined,
 ): Promise<Changes> {
   assertDeviceUsable(ctx, device);
-  const type = device.type as DeviceType;
-  const base: Changes = {
+  if (compatibility === 'NONE') {
+    throw invalidValue('compatibility', 'This browser cannot use a FIDO2 device.');
+  }
+  const credentials = eligibleDevices(ctx, device.user_id, policy).filter(
+    (candidate) => candidate.type === 'FIDO2' && candidate.credential_id !== null,
+  );
+  return {
     selected_device_id: device.id,
+    status: 'ASSERTION_REQUIRED',
     otp_hash: null,
     otp_expires_at: null,
-    challenge: null,
-    request_options: null,
     ...(compatibility ? { compatibility } : {}),
+    ...(await assertionOptions(ctx, policy, credentials, false)),
   };
-  if (type === 'FIDO2') {
-    if (compatibility === 'NONE') {
-      throw invalidValue('compatibility', 'This browser cannot use a FIDO2 device.');
-    }
-    const credentials = eligibleDevices(ctx, device.user_id, policy).filter(
-      (candidate) => candidate.type === 'FIDO2' && candidate.credential_id !== null,
-    );
-    return {
-      ...base,
-      status: 'ASSERTION_REQUIRED',
-      ...(await assertionOptions(ctx, policy, credentials, false)),
-    };
-  }
-  if (isOob(type)) {
-    const recipient = type === 'EMAIL' ? device.email : device.phone;
-    return {
-      ...base,
-      status: 'OTP_REQUIRED',
-      ...sendCode(ctx, row, policy, type, recipient ?? ''),
-    };
-  }
-  return { ...base, status: 'OTP_REQUIRED' };
 }
 
 function findEligible(
@@ -436,19 +418,18 @@ async function initialize(
       }),
     );
   }
-  const draft = insert.bind(null, ctx);
   if (!chosen) {
     return transaction(ctx.db, () =>
-      draft({ user_id: user.id, policy_id: policyId, status: 'DEVICE_SELECTION_REQUIRED' }),
+      insert(ctx, { user_id: user.id, policy_id: policyId, status: 'DEVICE_SELECTION_REQUIRED' }),
     );
   }
   // FIDO2 options are generated before the write transaction: the generator is async.
   const fido2 =
     chosen.type === 'FIDO2'
-      ? await selectDevice(ctx, placeholder(user.id, policyId), policy, chosen, input.compatibility)
+      ? await selectFido2Device(ctx, policy, chosen, input.compatibility)
       : undefined;
   return transaction(ctx.db, () => {
-    const row = draft({
+    const row = insert(ctx, {
       user_id: user.id,
       policy_id: policyId,
       status: 'DEVICE_SELECTION_REQUIRED',
@@ -481,31 +462,6 @@ function selectOtpDevice(
   if (!isOob(type)) return base;
   const recipient = type === 'EMAIL' ? device.email : device.phone;
   return { ...base, ...sendCode(ctx, row, policy, type, recipient ?? '') };
-}
-
-function placeholder(userId: string, policyId: string): AuthenticationRow {
-  return {
-    id: '',
-    user_id: userId,
-    policy_id: policyId,
-    status: 'DEVICE_SELECTION_REQUIRED',
-    selected_device_id: null,
-    one_time: null,
-    otp_hash: null,
-    otp_expires_at: null,
-    challenge: null,
-    challenge_expires_at: null,
-    request_options: null,
-    failures: 0,
-    rp_id: null,
-    compatibility: null,
-    error_code: null,
-    error_message: null,
-    last_sent_at: null,
-    expires_at: 0,
-    created_at: 0,
-    updated_at: 0,
-  };
 }
 
 async function initializeUsernameless(
@@ -870,7 +826,7 @@ async function select(
   const device = findEligible(ctx, row, policy, input.device.id);
   const fido2 =
     device.type === 'FIDO2'
-      ? await selectDevice(ctx, row, policy, device, input.compatibility)
+      ? await selectFido2Device(ctx, policy, device, input.compatibility)
       : undefined;
   return transaction(ctx.db, () => {
     const current = load(ctx, id);
