@@ -17,6 +17,7 @@ import {
   recordFailure,
   recordSuccess,
   seedOf,
+  TOTP_RESYNC_STEPS,
   wrongCodeError,
 } from './checks.ts';
 import {
@@ -45,7 +46,7 @@ import {
   type MfaPolicy,
   type OobType,
 } from './model/policy.ts';
-import { keyUri, newTotpSecret } from './otp.ts';
+import { keyUri, matchCounter, newTotpSecret, timeStep } from './otp.ts';
 import { createRememberedDevice, rememberSchema } from './remember.ts';
 import { transaction } from './store/db.ts';
 import type { DeviceRow, OathTokenRow, UserRow } from './store/rows.ts';
@@ -527,26 +528,14 @@ function activateSeed(
   const spec = seedOf(ctx, device);
   const window = device.type === 'TOTP' ? policy.totp.passcodeGracePeriod : 1;
   if (device.type === 'OATH_TOKEN' && input.oathResync && device.resync_step !== null) {
-    // The second code of a resync must be the one right after the first.
-    const check = checkSeed(
-      ctx,
-      { ...device, last_step: device.resync_step, drift_steps: 0 },
-      spec,
-      input.otp,
-      {
-        window: 0,
-      },
-    );
+    // The second code of a resync must be the one right after the first; for a TOTP token that
+    // step must still be within the resync window of now.
     const expected = device.resync_step + 1;
-    const matches =
-      spec.kind === 'HOTP'
-        ? check.result === 'match' && check.step === expected
-        : checkSeed(ctx, { ...device, drift_steps: 0 }, spec, input.otp, {
-            window: TOTP_RESYNC_WINDOW_STEPS,
-          }).result === 'match' && stepOf(ctx, device, spec, input.otp) === expected;
-    if (matches) {
-      const drift =
-        spec.kind === 'TOTP' ? expected - Math.floor(ctx.now() / 1000 / spec.period) : 0;
+    const drift = spec.kind === 'TOTP' ? expected - timeStep(ctx.now(), spec.period) : 0;
+    if (
+      Math.abs(drift) <= TOTP_RESYNC_STEPS + 1 &&
+      matchCounter(spec, input.otp, expected, expected) !== undefined
+    ) {
       return { ok: true, device: markActive(ctx, device, { step: expected, drift }) };
     }
     ctx.db.prepare('UPDATE devices SET resync_step = NULL WHERE id = ?').run(device.id);
@@ -581,21 +570,6 @@ function activateSeed(
     case 'wrong':
       return { ok: false, error: failed(ctx, device, policy, {}) };
   }
-}
-
-/** Steps either side searched to place the second code of a TOTP token resync. */
-const TOTP_RESYNC_WINDOW_STEPS = 21;
-
-function stepOf(
-  ctx: EngineContext,
-  device: DeviceRow,
-  spec: ReturnType<typeof seedOf>,
-  code: string,
-): number | undefined {
-  const check = checkSeed(ctx, { ...device, last_step: null, drift_steps: 0 }, spec, code, {
-    window: TOTP_RESYNC_WINDOW_STEPS,
-  });
-  return check.result === 'match' ? check.step : undefined;
 }
 
 function failed(
