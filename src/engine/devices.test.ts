@@ -19,6 +19,7 @@ import {
   MEDIA,
   type Reply,
   type RequestInit,
+  totpCode,
 } from '../../test/helpers/engine-harness.ts';
 import { pingCreationToJson, registrationToPing } from '../../test/helpers/fido2-ping.ts';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.ts';
@@ -71,10 +72,6 @@ function list(value: unknown, path: string): unknown[] {
 function otherCode(code: string): string {
   const next = (Number(code) + 1) % 10 ** code.length;
   return String(next).padStart(code.length, '0');
-}
-
-function totpCode(secret: string, ms: number, stepOffset = 0): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: ms + stepOffset * 30_000 });
 }
 
 function hotpCode(secret: string, counter: number): string {

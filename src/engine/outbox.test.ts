@@ -22,16 +22,6 @@ const messagesOf = (reply: Reply): Message[] => {
 const PHONE = '+15125550101';
 const EMAIL = 'dana@example.com';
 
-/** Every table of the engine's database, each as its rows. */
-function allTables(h: Harness): Record<string, unknown[]> {
-  const names = h.engine.context.db
-    .prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .all() as { name: string }[];
-  return Object.fromEntries(names.map(({ name }) => [name, h.snapshot(name)]));
-}
-
 /** A column value as text, whatever its SQLite storage class. */
 function asText(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -43,7 +33,7 @@ function asText(value: unknown): string {
 /** Tables (other than the outbox) with a column value containing `needle`, as `table.column`. */
 function whereFound(h: Harness, needle: string): string[] {
   const found: string[] = [];
-  for (const [table, rows] of Object.entries(allTables(h))) {
+  for (const [table, rows] of Object.entries(h.snapshotAll())) {
     if (table === 'outbox') continue;
     for (const row of rows as Record<string, unknown>[]) {
       for (const [column, value] of Object.entries(row)) {

@@ -10,16 +10,6 @@ import { generateKeys } from './crypto.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** Every table the engine writes, for "nothing changed" checks. */
-function allTables(h: Harness): Record<string, unknown[]> {
-  const names = h.engine.context.db
-    .prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .all() as { name: string }[];
-  return Object.fromEntries(names.map(({ name }) => [name, h.snapshot(name)]));
-}
-
 const basic = (id: string, secret: string): string =>
   `Basic ${Buffer.from(`${id}:${secret}`, 'utf8').toString('base64')}`;
 
@@ -225,13 +215,13 @@ describe('POST /{env}/as/token', () => {
   });
 
   test('a failed token request changes nothing', async () => {
-    const before = allTables(h);
+    const before = h.snapshotAll();
     await tokenCall(h, { authorization: basic(h.engine.clientId, 'nope') });
     await tokenCall(h, {
       body: 'grant_type=password',
       authorization: basic(h.engine.clientId, h.engine.clientSecret),
     });
-    assert.deepEqual(allTables(h), before);
+    assert.deepEqual(h.snapshotAll(), before);
   });
 });
 
@@ -397,7 +387,7 @@ describe('bearer check', () => {
 
   test('a valid token with another environment id in the path → 403 ACCESS_FAILED', async () => {
     const otherEnv = '00000000-0000-4000-8000-000000000000';
-    const before = allTables(h);
+    const before = h.snapshotAll();
     assertError(await h.get(`/v1/environments/${otherEnv}/users`), 403, 'ACCESS_FAILED');
     assertError(await h.get(`/v1/environments/${otherEnv}/mfaSettings`), 403, 'ACCESS_FAILED');
     assertError(await h.delete(`/v1/environments/${otherEnv}/mfaSettings`), 403, 'ACCESS_FAILED');
@@ -411,7 +401,7 @@ describe('bearer check', () => {
       403,
       'ACCESS_FAILED',
     );
-    assert.deepEqual(allTables(h), before);
+    assert.deepEqual(h.snapshotAll(), before);
   });
 });
 
@@ -529,7 +519,7 @@ describe('every route without a token → 401 with a P1 body', () => {
   });
 
   test('no token → 401 INVALID_TOKEN, and nothing changes', async () => {
-    const before = allTables(h);
+    const before = h.snapshotAll();
     for (const route of registeredRoutes()) {
       const [method, template] = route.split(' ') as [string, string];
       const path = template.replace(/:(\w+)/g, (_, name: string) => {
@@ -545,6 +535,6 @@ describe('every route without a token → 401 with a P1 body', () => {
       assert.equal(reply.headers.get('cache-control'), 'no-store', route);
       assert.ok(reply.headers.get('x-ping-external-transaction-id'), route);
     }
-    assert.deepEqual(allTables(h), before);
+    assert.deepEqual(h.snapshotAll(), before);
   });
 });

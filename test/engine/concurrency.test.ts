@@ -14,10 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { HOTP, Secret } from 'otpauth';
 import { generateKeys, type EngineKeys } from '../../src/engine/index.ts';
 import { MIGRATIONS } from '../../src/engine/store/migrations.ts';
-import { assertError, Harness, MEDIA, type Reply } from '../helpers/engine-harness.ts';
+import { assertError, Harness, MEDIA, totpCode, type Reply } from '../helpers/engine-harness.ts';
 import {
   assertionToPing,
   pingCreationToJson,
@@ -145,14 +144,6 @@ async function totpUser(h: Harness): Promise<{ userId: string; deviceId: string;
   assert.equal(activated.status, 200, activated.text);
   return { userId, deviceId, secret };
 }
-
-const totpCode = (secret: string, nowMs: number): string =>
-  HOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    counter: Math.floor(nowMs / 30_000),
-  });
 
 /** A user with an ACTIVE FIDO2 device registered by a software authenticator. */
 async function fido2User(

@@ -11,22 +11,21 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'libsql';
-import { HOTP, Secret } from 'otpauth';
+import { Secret } from 'otpauth';
 import { unseal } from '../../src/engine/crypto.ts';
 import { createEngine, generateKeys, type EngineKeys } from '../../src/engine/index.ts';
 import { migrate } from '../../src/engine/store/db.ts';
 import { MIGRATIONS } from '../../src/engine/store/migrations.ts';
-import { assertError, Harness, MEDIA, TestClock, type Reply } from '../helpers/engine-harness.ts';
+import {
+  assertError,
+  Harness,
+  MEDIA,
+  TestClock,
+  totpCode,
+  type Reply,
+} from '../helpers/engine-harness.ts';
 
 const WRITER = fileURLToPath(new URL('./fixtures/device-writer.ts', import.meta.url));
-
-const totpCode = (secret: string, nowMs: number): string =>
-  HOTP.generate({
-    secret: Secret.fromBase32(secret),
-    algorithm: 'SHA1',
-    digits: 6,
-    counter: Math.floor(nowMs / 30_000),
-  });
 
 async function signIn(h: Harness, userId: string, otp: string): Promise<Reply> {
   const started = await h.post(h.auth('/deviceAuthentications'), {

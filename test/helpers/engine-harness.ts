@@ -4,6 +4,7 @@
  * contract check when the operation is one the spec models.
  */
 import assert from 'node:assert/strict';
+import { Secret, TOTP } from 'otpauth';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
 import { assertContract, checkResponse } from './openapi-contract.ts';
 
@@ -175,6 +176,16 @@ export class Harness {
     return match[1].replace(/ /g, '');
   }
 
+  /** Every table of the engine's database, each as its rows. */
+  snapshotAll(): Record<string, unknown[]> {
+    const names = this.engine.context.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all() as { name: string }[];
+    return Object.fromEntries(names.map(({ name }) => [name, this.snapshot(name)]));
+  }
+
   /** Every row of a table, for asserting that nothing changed. */
   snapshot(table: string): unknown[] {
     return this.engine.context.db.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all();
@@ -183,6 +194,14 @@ export class Harness {
   close(): void {
     this.engine.close();
   }
+}
+
+/** The code an authenticator app shows for a TOTP device's secret at `nowMs` (SHA1, 6 digits, 30 s). */
+export function totpCode(secret: string, nowMs: number, stepOffset = 0): string {
+  return TOTP.generate({
+    secret: Secret.fromBase32(secret),
+    timestamp: nowMs + stepOffset * 30_000,
+  });
 }
 
 /** Asserts a PingOne error body with the expected status and code (and detail code). */
