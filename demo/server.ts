@@ -35,4 +35,4 @@ export function addDemoPages(app: Hono): Hono {
   return app;
 }
 
-start((server) => addDemoPages(server.app));
+await start((server) => addDemoPages(server.app));

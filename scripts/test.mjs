@@ -28,6 +28,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureProgram } from './prerequisites.mjs';
 
 const scriptDir = dirname(fileURLToPath(import.meta.url));
 
@@ -111,6 +112,8 @@ const SUITES = [
       if (files.length === 0) {
         return 'no test files found (src/**/*.test.ts, test/**/*.test.ts)';
       }
+      // The relay's Redis-backed stores and rate limits are tested against a real server.
+      ensureProgram('redis-server', 'redis-server');
       return {
         cmd: process.execPath,
         args: [

@@ -1,10 +1,18 @@
 /**
- * The local data folder (`./.mfa-data` by default): the engine database, its keys and its worker
- * credentials, generated on first start and kept readable by the owner only.
+ * The local data folder (`./.mfa-data` by default): the engine database, its keys, its worker
+ * credentials and the relay's keys, generated on first start and kept readable by the owner only.
  * @module
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { EngineKeys } from '../engine/index.ts';
@@ -93,5 +101,63 @@ export function openDataDir(dir: string, overrides: Partial<EngineIdentity>): Da
     },
     keys,
     created,
+  };
+}
+
+const key32 = z.base64url().refine((value) => Buffer.from(value, 'base64url').length === 32, {
+  message: 'must be 32 bytes',
+});
+const relayKeysSchema = z.object({
+  sessionSecret: key32,
+  ticketSecret: key32,
+  resultPrivateKey: z.object({
+    kty: z.literal('EC'),
+    crv: z.literal('P-256'),
+    x: z.base64url(),
+    y: z.base64url(),
+    d: z.base64url(),
+  }),
+});
+
+/** Keys the relay uses when the environment gives none (embedded engine only). */
+export interface RelayKeys {
+  /** Seals the session cookie. */
+  sessionSecret: Uint8Array;
+  /** HS256 key of the tickets the demo host issues (base64url text of 32 random bytes). */
+  ticketSecret: string;
+  /** ES256 private JWK, as JSON text, that signs result tokens. */
+  resultPrivateKey: string;
+}
+
+/**
+ * Loads the relay's keys from `dir/relay-keys.json`, creating the file (mode 0600) on first use.
+ * Concurrent first starts agree on one file: it is published with a hard link, which never
+ * replaces an existing file.
+ */
+export function openRelayKeys(dir: string): RelayKeys {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'relay-keys.json');
+  if (!existsSync(file)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = privateKey.export({ format: 'jwk' });
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writePrivate(draft, {
+      sessionSecret: randomBytes(32).toString('base64url'),
+      ticketSecret: randomBytes(32).toString('base64url'),
+      resultPrivateKey: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d },
+    });
+    try {
+      linkSync(draft, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(draft, { force: true });
+    }
+  }
+  const stored = readJson(file, relayKeysSchema);
+  return {
+    sessionSecret: new Uint8Array(Buffer.from(stored.sessionSecret, 'base64url')),
+    ticketSecret: stored.ticketSecret,
+    resultPrivateKey: JSON.stringify(stored.resultPrivateKey),
   };
 }

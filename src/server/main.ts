@@ -1,4 +1,4 @@
 /** The product's own entry: relay and engine, no demo pages. */
 import { start } from './start.ts';
 
-start((server) => server.app);
+await start((server) => server.app);

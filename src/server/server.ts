@@ -1,25 +1,30 @@
 /**
- * The product's composition root: one Hono app serving the embedded engine under `/engine`
- * (the relay joins it in the next step). Hosts build on `createServer` and add their pages.
+ * The product's composition root: one Hono app serving the relay under `/mfa/v1` and, when no
+ * PingOne tenant is configured, the embedded engine under `/engine`, which the relay reaches
+ * in-process. Hosts build on `createServer` and add their pages.
  * @module
  */
 import { Hono } from 'hono';
 import { mount } from 'hono/mount';
 import type { Logger } from 'pino';
 import { createEngine, type Engine } from '../engine/index.ts';
+import type { PingOneClient } from '../pingone/index.ts';
 import type { ServerConfig } from './config.ts';
 import { openDataDir, type DataDir } from './data-dir.ts';
+import { buildRelay } from './relay.ts';
 
 export interface MfaServer {
   app: Hono;
-  engine: Engine;
-  dataDir: DataDir;
-  close(): void;
+  /** The embedded engine; absent when PingOne is configured. */
+  engine: Engine | undefined;
+  dataDir: DataDir | undefined;
+  pingone: PingOneClient;
+  close(): Promise<void>;
 }
 
 export const ENGINE_MOUNT = '/engine';
 
-export function createServer(config: ServerConfig, logger: Logger): MfaServer {
+function startEngine(config: ServerConfig, logger: Logger): { engine: Engine; dataDir: DataDir } {
   const dataDir = openDataDir(config.dataDir, {
     ...(config.engine.environmentId ? { environmentId: config.engine.environmentId } : {}),
     ...(config.engine.clientId ? { clientId: config.engine.clientId } : {}),
@@ -37,18 +42,30 @@ export function createServer(config: ServerConfig, logger: Logger): MfaServer {
       engineLog.info(event);
     },
   });
+  return { engine, dataDir };
+}
+
+export async function createServer(config: ServerConfig, logger: Logger): Promise<MfaServer> {
+  // A configured PingOne never falls back to the engine: the engine is not even started.
+  const local = config.upstream.kind === 'engine' ? startEngine(config, logger) : undefined;
+  const relay = await buildRelay(config, logger, local?.engine);
 
   const app = new Hono();
-  // mount() hands the engine the whole request below /engine, so its own 404/405/error bodies apply.
-  app.all(`${ENGINE_MOUNT}/*`, mount(engine.fetch));
+  if (local) {
+    // mount() hands the engine the whole request below /engine, so its own 404/405/error bodies apply.
+    app.all(`${ENGINE_MOUNT}/*`, mount(local.engine.fetch));
+  }
+  app.route('/', relay.app);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   return {
     app,
-    engine,
-    dataDir,
-    close: () => {
-      engine.close();
+    engine: local?.engine,
+    dataDir: local?.dataDir,
+    pingone: relay.pingone,
+    close: async () => {
+      await relay.close();
+      local?.engine.close();
     },
   };
 }

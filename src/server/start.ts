@@ -16,25 +16,48 @@ export function createLogger(config: Pick<ServerConfig, 'logLevel'>): Logger {
 
 export function banner(config: ServerConfig, server: MfaServer): string {
   const url = `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${config.port}`;
-  const { environmentId, clientId, clientSecret } = server.dataDir.identity;
-  return [
+  const relay = [
+    `  Relay API          ${url}${config.relay.mountPath}   (OpenAPI: ${config.relay.mountPath}/openapi.json)`,
+    `  Health             ${url}/mfa/healthz   ${url}/mfa/readyz`,
+  ];
+  if (config.upstream.kind === 'pingone') {
+    return [
+      '',
+      `  mfa-elements is running at ${url}`,
+      '',
+      ...relay,
+      '',
+      `  Upstream: PingOne ${config.upstream.region ?? config.upstream.apiBaseUrl}, environment ${config.upstream.environmentId}`,
+      '',
+    ].join('\n');
+  }
+  const dataDir = server.dataDir;
+  const lines = [
     '',
     `  mfa-elements is running at ${url}`,
     '',
-    '  Embedded PingOne-compatible MFA engine (no PingOne tenant configured):',
-    `    API              ${url}${ENGINE_MOUNT}/v1/environments/${environmentId}`,
-    `    Auth             ${url}${ENGINE_MOUNT}/${environmentId}/as/token`,
-    `    Outbox           ${url}${ENGINE_MOUNT}/outbox`,
-    `    Environment id   ${environmentId}`,
-    `    Client id        ${clientId}`,
-    `    Client secret    ${clientSecret}`,
-    `    Data             ${server.dataDir.path}/`,
+    ...relay,
     '',
-  ].join('\n');
+    '  Embedded PingOne-compatible MFA engine (no PingOne tenant configured):',
+  ];
+  if (dataDir) {
+    const { environmentId, clientId, clientSecret } = dataDir.identity;
+    lines.push(
+      `    API              ${url}${ENGINE_MOUNT}/v1/environments/${environmentId}`,
+      `    Auth             ${url}${ENGINE_MOUNT}/${environmentId}/as/token`,
+      `    Outbox           ${url}${ENGINE_MOUNT}/outbox`,
+      `    Environment id   ${environmentId}`,
+      `    Client id        ${clientId}`,
+      `    Client secret    ${clientSecret}`,
+      `    Data             ${dataDir.path}/`,
+    );
+  }
+  lines.push('');
+  return lines.join('\n');
 }
 
 /** Runs `build(server)` as the process's app on the configured host and port. */
-export function start(build: (server: MfaServer) => Hono): void {
+export async function start(build: (server: MfaServer) => Hono): Promise<void> {
   let config: ServerConfig;
   try {
     config = loadConfig();
@@ -46,7 +69,7 @@ export function start(build: (server: MfaServer) => Hono): void {
     throw error;
   }
   const logger = createLogger(config);
-  const server = createServer(config, logger);
+  const server = await createServer(config, logger);
   const app = build(server);
   const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
     process.stdout.write(`${banner(config, server)}\n`);
@@ -54,24 +77,23 @@ export function start(build: (server: MfaServer) => Hono): void {
       event: 'server.started',
       port: config.port,
       host: config.host,
-      upstream: 'embedded-engine',
+      upstream: config.upstream.kind === 'pingone' ? 'pingone' : 'embedded-engine',
     });
   });
   http.on('error', (error: Error) => {
     logger.fatal({ event: 'server.failed', message: error.message });
-    server.close();
+    void server.close();
     process.exit(1);
   });
 
   const shutdown = (signal: string) => {
     logger.info({ event: 'server.stopping', signal });
     http.close(() => {
-      server.close();
-      process.exit(0);
+      void server.close().finally(() => process.exit(0));
     });
     // Connections that linger must not keep the process alive.
     setTimeout(() => {
-      server.close();
+      void server.close();
       process.exit(0);
     }, 5_000).unref();
   };
