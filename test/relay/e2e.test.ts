@@ -144,4 +144,59 @@ describe('relay end to end', () => {
     const payload = await verifyResult(harness, checked.body.result, 'carol');
     assert.deepEqual(payload.amr, ['hwk', 'pop', 'mfa']);
   });
+
+  it('remembered browser: opt in at sign-in, then the next sign-in completes without a code', async () => {
+    harness.jar.clear();
+    await harness.session('dave', 'enroll');
+    const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
+    const secret = created.body.secret as string;
+    const device = created.body.device as { id: string };
+    const activated = await harness.send('POST', `/devices/${device.id}/activation`, {
+      body: { otp: totpCode(secret, harness.clock.now()) },
+    });
+    assert.equal(activated.status, 200, activated.text);
+
+    harness.clock.advance(60_000);
+    harness.jar.clear();
+    await harness.session('dave', 'signin');
+    const auth = await harness.send('POST', '/authentications', { body: {} });
+    assert.equal(auth.body.rememberBrowser, true, 'the policy allows remembering');
+    const checked = await harness.send('POST', `/authentications/${auth.body.id as string}/otp`, {
+      body: { otp: totpCode(secret, harness.clock.now()), remember: true },
+    });
+    assert.equal(checked.body.status, 'COMPLETED', checked.text);
+    const rememberCookie = checked.setCookies.find((cookie) =>
+      cookie.startsWith('__Host-mfa-remember='),
+    );
+    assert.ok(rememberCookie, 'a remember cookie is set');
+    assert.match(rememberCookie, /; HttpOnly/i);
+    assert.match(rememberCookie, /; Secure/i);
+    assert.match(rememberCookie, /SameSite=Strict/i);
+
+    // Next time: a new session in the same browser, no code needed.
+    harness.clock.advance(3_600_000);
+    harness.jar.delete('__Host-mfa');
+    await harness.session('dave', 'signin');
+    const calls = await harness.recording(async () => {
+      const again = await harness.send('POST', '/authentications', {
+        body: {},
+        headers: {
+          cookie: `${[...harness.jar].map(([n, v]) => `${n}=${v}`).join('; ')}; tracker=browser-only`,
+        },
+      });
+      assert.equal(again.status, 201, again.text);
+      assert.equal(again.body.status, 'COMPLETED', again.text);
+      const payload = await verifyResult(harness, again.body.result, 'dave');
+      assert.equal(payload.mfa_device_type, 'REMEMBER_ME');
+    });
+    const cookies = calls.map((call) => call.cookie).filter((cookie) => cookie !== null);
+    assert.equal(cookies.length, 1, 'only the remembered-device check carries a cookie');
+    assert.match(cookies[0] ?? '', /^ST-MFA-REMEMBER=[^;]+$/, 'only the upstream cookie');
+
+    // Another user in the same browser is not signed in by dave's remembered browser.
+    harness.jar.delete('__Host-mfa');
+    await harness.session('erin', 'enroll');
+    const other = await harness.send('POST', '/authentications', { body: {} });
+    assert.notEqual(other.body.status, 'COMPLETED', other.text);
+  });
 });

@@ -146,6 +146,20 @@ describe('npm start (demo/server.ts)', () => {
     assert.deepEqual(lines.slice(1), ['ACTIVE', 'COMPLETED']);
   });
 
+  it("runs the README's relay walk-through to a signed result", { timeout: 90_000 }, async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = /```bash\n# relay walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block, 'README has a relay walk-through block');
+    const result = await runBash(block, { PORT: String(port), MFA_DATA_DIR: dataDir });
+    assert.equal(result.code, 0, `relay walk-through failed: ${result.stderr}\n${result.stdout}`);
+    const [enrolled, activated, status, claims, kty] = result.stdout.trim().split('\n');
+    assert.deepEqual([enrolled, activated, status, kty], ['false', 'ACTIVE', 'COMPLETED', 'EC']);
+    const payload = JSON.parse(claims ?? '{}') as Record<string, unknown>;
+    assert.match(String(payload.sub), /^ada-\d+$/);
+    assert.deepEqual(payload.amr, ['otp', 'mfa']);
+    assert.equal(payload.mfa_device_type, 'TOTP');
+  });
+
   it('keeps credentials, keys and data across a restart', async () => {
     const before = readFileSync(join(dataDir, 'engine.json'), 'utf8');
     const { environmentId, clientId, clientSecret } = JSON.parse(before) as Record<string, string>;
