@@ -81,7 +81,8 @@ interface Env {
 }
 type Ctx = Context<Env>;
 
-const ROUTES: [method: string, path: string][] = [
+/** Every route of the API, relative to the mount path (also drives the 405 answers). */
+export const ROUTES: readonly (readonly [method: string, path: string])[] = [
   ['POST', '/session'],
   ['GET', '/session'],
   ['DELETE', '/session'],
@@ -353,7 +354,8 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       checkJsonType(c.req, c.req.method !== 'DELETE');
     }
     await next();
-    c.header('Cache-Control', 'no-store');
+    // A handler may opt in to caching (the public JWKS); everything else is no-store.
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
     if (cors) {
       c.header('Access-Control-Allow-Origin', origin);
       c.header('Access-Control-Allow-Credentials', 'true');
@@ -410,6 +412,11 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     try {
       username = formatUsername(usernameFormat, claims);
     } catch {
+      audit('relay.ticket_rejected', {
+        code: 'TICKET_INVALID',
+        reason: 'username',
+        ip: c.get('ip'),
+      });
       throw new RelayError('TICKET_INVALID');
     }
     let user = await call(pingone.findUserByUsername(username, upstream(c)));
@@ -423,7 +430,14 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       audit('relay.user_created', { user: user.id });
     }
     // No user: the same answer as a bad ticket, so the relay does not reveal who exists.
-    if (!user) throw new RelayError('TICKET_INVALID');
+    if (!user) {
+      audit('relay.ticket_rejected', {
+        code: 'TICKET_INVALID',
+        reason: 'unknown_user',
+        ip: c.get('ip'),
+      });
+      throw new RelayError('TICKET_INVALID');
+    }
     const previous = c.get('session');
     if (previous) await sessions.revoke(previous);
     const fresh = sessions.create({
@@ -799,7 +813,8 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       c.json(new RelayError('METHOD_NOT_ALLOWED').body(), 405, { Allow: methods.join(', ') }),
     );
   }
-  api.notFound((c) => c.json(new RelayError('NOT_FOUND').body(), 404));
+  // A route, not notFound(): Hono drops a sub-app's notFound handler when it is mounted.
+  api.all('*', (c) => c.json(new RelayError('NOT_FOUND').body(), 404));
 
   api.onError((error, c) => {
     const relayError =
@@ -829,8 +844,8 @@ export function createRelay(options: RelayOptions): Hono<Env> {
   app.get(`${healthPath}/healthz`, (c) => c.json({ status: 'ok' }));
   app.get(`${healthPath}/readyz`, async (c) => {
     try {
-      await pingone.ensureToken();
-      await policy();
+      // A real upstream read each time: a cached token or policy would hide an outage.
+      await pingone.getMfaSettings();
       return c.json({ status: 'ready' });
     } catch (error) {
       options.logger.warn({

@@ -107,7 +107,15 @@ export async function readBody<T extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue ? fieldOf(issue) : undefined;
-    const code = field === 'otp' ? 'OTP_FORMAT' : 'BAD_REQUEST';
+    // A malformed code, phone number or address gets the same code as one refused later on.
+    const code =
+      field === 'otp'
+        ? 'OTP_FORMAT'
+        : field === 'phone'
+          ? 'PHONE_INVALID'
+          : field === 'email'
+            ? 'EMAIL_INVALID'
+            : 'BAD_REQUEST';
     throw new RelayError(code, field !== undefined ? { field } : {});
   }
   return parsed.data;

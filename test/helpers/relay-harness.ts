@@ -61,6 +61,8 @@ export interface RelayHarnessOptions {
   limits?: RateLimitOptions;
   resultSecret?: string;
   allowedOrigins?: string[];
+  /** Timeout of each PingOne call, in ms (the client's default is 10 s). */
+  pingoneTimeoutMs?: number;
 }
 
 export class RelayHarness {
@@ -92,6 +94,7 @@ export class RelayHarness {
       authBaseUrl: 'http://engine.internal',
       now: this.clock.now,
       retryBaseDelayMs: 1,
+      ...(options.pingoneTimeoutMs !== undefined ? { timeoutMs: options.pingoneTimeoutMs } : {}),
       transport: async (request) => {
         const url = new URL(request.url);
         this.calls.push({
