@@ -688,6 +688,11 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     );
   });
 
+  // `order` is not a device id: other methods on it are 405, not a lookup of device "order".
+  api.on(['GET', 'POST', 'PATCH', 'DELETE'], '/devices/order', (c) =>
+    c.json(new RelayError('METHOD_NOT_ALLOWED').body(), 405, { Allow: 'PUT' }),
+  );
+
   api.put('/devices/order', async (c) => {
     const current = session(c);
     allow(current, 'manage');
@@ -841,6 +846,12 @@ export function createRelay(options: RelayOptions): Hono<Env> {
 
   const app = new Hono<Env>();
   app.route(mountPath, api);
+  for (const probe of ['healthz', 'readyz']) {
+    app.use(`${healthPath}/${probe}`, async (c, next) => {
+      await next();
+      c.header('Cache-Control', 'no-store');
+    });
+  }
   app.get(`${healthPath}/healthz`, (c) => c.json({ status: 'ok' }));
   app.get(`${healthPath}/readyz`, async (c) => {
     try {

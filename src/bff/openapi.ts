@@ -40,6 +40,8 @@ const SCHEMAS = {
   OrderRequest: orderRequest,
   DevicesView: devicesView,
   Error: errorBody,
+  Document: z.looseObject({ openapi: z.string() }),
+  Jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())) }),
 } satisfies Record<string, z.ZodType>;
 
 type Name = keyof typeof SCHEMAS;
@@ -87,6 +89,12 @@ function operation(op: Operation, pathParams: string[]): Schema {
 }
 
 const PATHS: Record<string, Record<string, Operation>> = {
+  '/openapi.json': {
+    get: { summary: 'This document', response: 'Document', session: false },
+  },
+  '/.well-known/jwks.json': {
+    get: { summary: 'Public keys that verify signed results', response: 'Jwks', session: false },
+  },
   '/session': {
     post: {
       summary: 'Exchange a ticket for a session cookie',

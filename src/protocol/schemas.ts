@@ -39,10 +39,11 @@ export type Purpose = z.infer<typeof purpose>;
 const plainText = (max: number) =>
   z
     .string()
+    // Checked before trimming: a CR or LF anywhere is refused, not quietly removed.
+    .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, { message: 'must not contain control characters' })
     .trim()
     .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u, { message: 'must not contain control characters' });
+    .max(max);
 
 /** Upstream resource ids as they appear in our URLs. */
 export const resourceId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'is not an id' });

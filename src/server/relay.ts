@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createRelay } from '../bff/app.ts';
-import { createRateLimits } from '../bff/rate-limits.ts';
+import { createRateLimits, type RateLimitOptions } from '../bff/rate-limits.ts';
 import { createResultSigner } from '../bff/result.ts';
 import { createRememberCookies, createSessionManager } from '../bff/session.ts';
 import { memoryStore, redisStore, type KeyValueStore } from '../bff/store.ts';
@@ -59,10 +59,16 @@ export function pingoneClientFor(
   });
 }
 
+/** Settings that are not configuration: benchmarks and tests widen the rate limits with these. */
+export interface RelayOverrides {
+  limits?: RateLimitOptions;
+}
+
 export async function buildRelay(
   config: ServerConfig,
   logger: Logger,
   engine: Engine | undefined,
+  overrides: RelayOverrides = {},
 ): Promise<RelayParts> {
   const relay = config.relay;
   const embedded = config.upstream.kind === 'engine';
@@ -96,7 +102,7 @@ export async function buildRelay(
     relay.result.secret !== undefined
       ? { secret: relay.result.secret }
       : { privateKey: relay.result.privateKey ?? local?.resultPrivateKey ?? '' };
-  const limits = createRateLimits(redis ? { redis } : {});
+  const limits = createRateLimits({ ...overrides.limits, ...(redis ? { redis } : {}) });
   const app = createRelay({
     pingone,
     sessions: createSessionManager({

@@ -11,7 +11,7 @@ import { createEngine, type Engine } from '../engine/index.ts';
 import type { PingOneClient } from '../pingone/index.ts';
 import type { ServerConfig } from './config.ts';
 import { openDataDir, type DataDir } from './data-dir.ts';
-import { buildRelay } from './relay.ts';
+import { buildRelay, type RelayOverrides } from './relay.ts';
 
 export interface MfaServer {
   app: Hono;
@@ -45,10 +45,14 @@ function startEngine(config: ServerConfig, logger: Logger): { engine: Engine; da
   return { engine, dataDir };
 }
 
-export async function createServer(config: ServerConfig, logger: Logger): Promise<MfaServer> {
+export async function createServer(
+  config: ServerConfig,
+  logger: Logger,
+  overrides: RelayOverrides = {},
+): Promise<MfaServer> {
   // A configured PingOne never falls back to the engine: the engine is not even started.
   const local = config.upstream.kind === 'engine' ? startEngine(config, logger) : undefined;
-  const relay = await buildRelay(config, logger, local?.engine);
+  const relay = await buildRelay(config, logger, local?.engine, overrides);
 
   const app = new Hono();
   if (local) {
