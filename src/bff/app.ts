@@ -105,6 +105,7 @@ export const ROUTES: readonly (readonly [method: string, path: string])[] = [
 ];
 
 const MAX_AUTHENTICATIONS = 4;
+const RESEAL_AFTER_MS = 60_000;
 
 function cookieOf(c: { req: { header(name: string): string | undefined } }, name: string) {
   const header = c.req.header('cookie');
@@ -353,14 +354,15 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       checkCsrfHeader(c.req);
       checkJsonType(c.req, c.req.method !== 'DELETE');
     }
-    await next();
-    // A handler may opt in to caching (the public JWKS); everything else is no-store.
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+    // Set before the handler runs (cheaper than rewriting the response after it); a handler may
+    // still opt in to caching, as the public JWKS does.
+    c.header('Cache-Control', 'no-store');
     if (cors) {
       c.header('Access-Control-Allow-Origin', origin);
       c.header('Access-Control-Allow-Credentials', 'true');
       c.header('Vary', 'Origin');
     }
+    await next();
   });
 
   // Preflights: only allow-listed origins get CORS headers; everyone else gets a bare 204.
@@ -380,14 +382,18 @@ export function createRelay(options: RelayOptions): Hono<Env> {
   // ---- the session cookie: read before, re-sealed after (idle timeout slides)
   api.use('*', async (c, next) => {
     const cookie = cookieOf(c, sessions.cookieName);
+    let unchanged: string | undefined;
     if (cookie !== undefined) {
       const read = await sessions.read(cookie);
-      if (read.ok) c.set('session', read.session);
-      else audit('relay.session_rejected', { problem: read.problem, ip: c.get('ip') });
+      if (read.ok) {
+        c.set('session', read.session);
+        // Idle time is kept to the minute: an untouched session is re-sealed once a minute.
+        if (now() - read.session.seenAt < RESEAL_AFTER_MS) unchanged = JSON.stringify(read.session);
+      } else audit('relay.session_rejected', { problem: read.problem, ip: c.get('ip') });
     }
     await next();
     const current = c.get('session');
-    if (current && c.res.status < 500) {
+    if (current && c.res.status < 500 && JSON.stringify(current) !== unchanged) {
       c.header('Set-Cookie', sessions.cookie(await sessions.seal(current), current), {
         append: true,
       });

@@ -1,5 +1,11 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { z } from 'zod';
 import type { KeyValueStore } from './store.ts';
 
@@ -97,15 +103,17 @@ const COOKIE_ATTRIBUTES = 'Path=/; HttpOnly; Secure; SameSite=Strict';
 // Browsers drop cookies whose name plus value exceed 4096 bytes (RFC 6265bis).
 const MAX_COOKIE_BYTES = 4096;
 const MAX_AUTHENTICATIONS = 4;
+const SEAL_VERSION = 'v1.';
 const SESSION_TYP = 'mfa-session';
 const REMEMBER_TYP = 'mfa-remember';
 
 /** Separate keys per cookie kind, so one sealed value never opens as the other. */
-function deriveKey(secret: Uint8Array, info: string): Uint8Array {
+function deriveKey(secret: Uint8Array, info: string): KeyObject {
   if (!(secret instanceof Uint8Array) || secret.byteLength < 32) {
     throw new TypeError('the cookie secret must be at least 32 bytes');
   }
-  return new Uint8Array(hkdfSync('sha256', secret, 'mfa-elements cookies', info, 32));
+  // A KeyObject made once, not imported again on every request.
+  return createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'mfa-elements cookies', info, 32)));
 }
 
 function newSid(): string {
@@ -116,23 +124,38 @@ function fitsCookie(name: string, value: string): boolean {
   return Buffer.byteLength(`${name}=${value}`, 'utf8') <= MAX_COOKIE_BYTES;
 }
 
-async function sealJson(key: Uint8Array, typ: string, payload: unknown): Promise<string> {
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ })
-    .encrypt(key);
+/**
+ * AES-256-GCM with Node's own crypto (synchronous: a tenth of the cost of WebCrypto per request).
+ * The value is `v1.` + base64url(iv ‖ tag ‖ ciphertext); the cookie kind is the associated data.
+ */
+function sealJson(key: KeyObject, typ: string, payload: unknown): Promise<string> {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(typ, 'utf8'));
+  const body = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+  const sealed = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  return Promise.resolve(`${SEAL_VERSION}${sealed}`);
 }
 
 /** Decrypts a sealed value; anything that is not exactly ours yields undefined. */
-async function unsealJson(key: Uint8Array, typ: string, value: string): Promise<unknown> {
+function unsealJson(key: KeyObject, typ: string, value: string): Promise<unknown> {
   try {
-    const { plaintext, protectedHeader } = await compactDecrypt(value, key, {
-      keyManagementAlgorithms: ['dir'],
-      contentEncryptionAlgorithms: ['A256GCM'],
+    if (!value.startsWith(SEAL_VERSION)) return Promise.resolve(undefined);
+    const raw = value.slice(SEAL_VERSION.length);
+    if (!/^[A-Za-z0-9_-]+$/.test(raw)) return Promise.resolve(undefined);
+    const bytes = Buffer.from(raw, 'base64url');
+    if (bytes.byteLength < 12 + 16 + 2) return Promise.resolve(undefined);
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12), {
+      authTagLength: 16,
     });
-    if (protectedHeader.typ !== typ) return undefined;
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext)) as unknown;
+    decipher.setAAD(Buffer.from(typ, 'utf8'));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    const plain = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
+    return Promise.resolve(
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain)) as unknown,
+    );
   } catch {
-    return undefined;
+    return Promise.resolve(undefined);
   }
 }
 

@@ -80,7 +80,7 @@ function runBash(
   });
 }
 
-describe('npm start (demo/server.ts)', () => {
+describe('npm start (demo/server.ts)', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mfa-server-'));
   let port = 0;
   let server: Running;
