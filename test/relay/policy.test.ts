@@ -1,0 +1,146 @@
+/**
+ * The relay follows the tenant's MFA policy: methods it disables cannot be enrolled (security-bar
+ * §4 item 17), OTP lengths come from it, and a browser is remembered only when it allows.
+ */
+import assert from 'node:assert/strict';
+import { after, beforeEach, describe, it } from 'node:test';
+import { totpCode } from '../helpers/engine-harness.ts';
+import { assertRelayError, RelayHarness } from '../helpers/relay-harness.ts';
+
+async function workerToken(harness: RelayHarness): Promise<string> {
+  const { engine } = harness;
+  const response = await engine.fetch(
+    new Request(`http://engine.internal/${engine.environmentId}/as/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${engine.clientId}:${engine.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    }),
+  );
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** Changes the default MFA policy upstream, as a tenant administrator would. */
+async function editPolicy(
+  harness: RelayHarness,
+  edit: (policy: Record<string, Record<string, unknown>>) => void,
+): Promise<void> {
+  const token = await workerToken(harness);
+  const base = `http://engine.internal/v1/environments/${harness.engine.environmentId}/deviceAuthenticationPolicies`;
+  const list = (await (
+    await harness.engine.fetch(new Request(base, { headers: { authorization: `Bearer ${token}` } }))
+  ).json()) as { _embedded: { deviceAuthenticationPolicies: Record<string, unknown>[] } };
+  const policy = list._embedded.deviceAuthenticationPolicies.find((p) => p.default === true);
+  assert.ok(policy, 'a default policy');
+  const id = policy.id as string;
+  // Read-only members are not sent back.
+  const readOnly = new Set(['id', 'environment', '_links', 'createdAt', 'updatedAt']);
+  const editable = Object.fromEntries(Object.entries(policy).filter(([key]) => !readOnly.has(key)));
+  edit(editable as Record<string, Record<string, unknown>>);
+  const saved = await harness.engine.fetch(
+    new Request(`${base}/${id}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(editable),
+    }),
+  );
+  assert.equal(saved.status, 200, await saved.text());
+  // The relay reads the policy at most once a minute.
+  harness.clock.advance(61_000);
+}
+
+describe('the MFA policy', () => {
+  let harness: RelayHarness;
+  beforeEach(async () => {
+    harness = await RelayHarness.start();
+  });
+  after(() => {
+    harness.close();
+  });
+
+  it('17: email not opted in → 403 FACTOR_NOT_ALLOWED, nothing upstream, nothing sent', async () => {
+    await editPolicy(harness, (policy) => {
+      (policy.email as { enabled: boolean }).enabled = false;
+    });
+    await harness.session('ivan', 'enroll');
+    const devices = await harness.send('GET', '/devices');
+    const methods = (devices.body.policy as { methods: string[] }).methods;
+    assert.ok(!methods.includes('EMAIL'), `EMAIL offered: ${methods.join()}`);
+    assert.ok(methods.includes('TOTP'), 'other methods stay');
+
+    const before = harness.snapshotAll();
+    const calls = await harness.recording(async () => {
+      const reply = await harness.send('POST', '/devices', {
+        body: { type: 'EMAIL', email: 'ivan@example.com' },
+      });
+      assertRelayError(reply, 403, 'FACTOR_NOT_ALLOWED');
+    });
+    assert.deepEqual(RelayHarness.mutations(calls), [], 'nothing changed upstream');
+    assert.deepEqual(harness.snapshotAll(), before, 'state unchanged');
+    assert.equal(await harness.outboxCount('ivan@example.com'), 0, 'no email sent');
+  });
+
+  it('a pairing-disabled method is not offered either', async () => {
+    await editPolicy(harness, (policy) => {
+      (policy.sms as { pairingDisabled: boolean }).pairingDisabled = true;
+    });
+    await harness.session('judy', 'enroll');
+    const reply = await harness.send('POST', '/devices', {
+      body: { type: 'SMS', phone: '+14155552671' },
+    });
+    assertRelayError(reply, 403, 'FACTOR_NOT_ALLOWED');
+  });
+
+  it('OTP length comes from the policy: 8-digit SMS codes refuse 6 digits before upstream', async () => {
+    await editPolicy(harness, (policy) => {
+      (policy.sms as { otp: { otpLength: number } }).otp.otpLength = 8;
+    });
+    await harness.session('kim', 'enroll');
+    const created = await harness.send('POST', '/devices', {
+      body: { type: 'SMS', phone: '+14155550123' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const code = await harness.lastCode('+14155550123');
+    assert.equal(code.length, 8, 'the engine sends 8 digits');
+    const id = (created.body.device as { id: string }).id;
+    const calls = await harness.recording(async () => {
+      const reply = await harness.send('POST', `/devices/${id}/activation`, {
+        body: { otp: code.slice(0, 6) },
+      });
+      assertRelayError(reply, 400, 'OTP_FORMAT');
+    });
+    assert.deepEqual(RelayHarness.mutations(calls), [], 'no check went upstream');
+    const activated = await harness.send('POST', `/devices/${id}/activation`, {
+      body: { otp: code },
+    });
+    assert.equal(activated.status, 200, activated.text);
+  });
+
+  it('remember-me disabled: not offered, and remember: true sets no cookie', async () => {
+    await editPolicy(harness, (policy) => {
+      policy.rememberMe = { web: { enabled: false } };
+    });
+    await harness.session('leo', 'enroll');
+    const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
+    const secret = created.body.secret as string;
+    const id = (created.body.device as { id: string }).id;
+    await harness.send('POST', `/devices/${id}/activation`, {
+      body: { otp: totpCode(secret, harness.clock.now()) },
+    });
+    harness.clock.advance(30_000);
+    harness.jar.clear();
+    await harness.session('leo', 'signin');
+    const auth = await harness.send('POST', '/authentications', { body: {} });
+    assert.equal(auth.body.rememberBrowser, false);
+    const checked = await harness.send('POST', `/authentications/${auth.body.id as string}/otp`, {
+      body: { otp: totpCode(secret, harness.clock.now()), remember: true },
+    });
+    assert.equal(checked.body.status, 'COMPLETED', checked.text);
+    assert.ok(
+      !checked.setCookies.some((cookie) => cookie.startsWith('__Host-mfa-remember=')),
+      'no remember cookie',
+    );
+  });
+});
