@@ -281,6 +281,21 @@ export class RelayHarness {
   }
 }
 
+/**
+ * Rate limits wide enough for tests about other things (the relay's limits run on the wall clock,
+ * not the test clock); the rules named in `keep` stay at their defaults.
+ */
+export function relaxedLimits(keep: readonly string[] = []): RateLimitOptions {
+  const rules: Record<string, { points: number; durationSeconds: number }> = {};
+  for (const kind of ['send', 'check', 'create', 'session']) {
+    for (const dimension of ['ip', 'user', 'session', 'device']) {
+      const name = `${kind}.${dimension}`;
+      if (!keep.includes(name)) rules[name] = { points: 100_000, durationSeconds: 60 };
+    }
+  }
+  return { rules };
+}
+
 /** Asserts a relay error answer. */
 export function assertRelayError(reply: Reply, status: number, code: string): void {
   assert.equal(

@@ -8,29 +8,17 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { RateLimitOptions } from '../../src/bff/rate-limits.ts';
 import { outboxMessages } from '../../src/engine/context.ts';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
+  relaxedLimits,
   ORIGIN,
   RelayHarness,
   type Reply,
   type UpstreamCall,
 } from '../helpers/relay-harness.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
-
-/** The relay's own limits count real time; these tests are about other things. */
-const RELAXED: RateLimitOptions = {
-  rules: Object.fromEntries(
-    (['send', 'check', 'create', 'session'] as const).flatMap((kind) =>
-      (['ip', 'user', 'session', 'device'] as const).map((dimension) => [
-        `${kind}.${dimension}`,
-        { points: 10_000, durationSeconds: 60 },
-      ]),
-    ),
-  ),
-};
 
 const OATH_SERIAL = '10000000000001';
 const OATH_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -110,7 +98,7 @@ async function addOob(
 describe('device routes: happy paths', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
   });
   after(() => {
     harness.close();
@@ -284,7 +272,7 @@ describe('device routes: happy paths', () => {
 describe('device routes: phone validation (case 18)', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
     await harness.session('phones', 'enroll');
   });
   after(() => {
@@ -323,7 +311,7 @@ describe('device routes: another user’s ids (cases 24 and 27)', () => {
   let bSms: string;
   let bAuthentication: string;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
     // User B: an active TOTP device, an SMS device waiting for activation, an authentication.
     bTotp = (await enrollTotp(harness, 'owner-b')).deviceId;
     const sms = await harness.send('POST', '/devices', {
@@ -482,7 +470,7 @@ describe('device routes: another user’s ids (cases 24 and 27)', () => {
 describe('device routes: step-up and purposes (case 33)', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
   });
   after(() => {
     harness.close();

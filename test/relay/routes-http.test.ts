@@ -10,7 +10,6 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Hono } from 'hono';
 import { ROUTES } from '../../src/bff/app.ts';
-import type { RateLimitOptions } from '../../src/bff/rate-limits.ts';
 import { ERROR_MESSAGES, errorBody, type ErrorCode } from '../../src/protocol/index.ts';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
@@ -18,28 +17,12 @@ import {
   MOUNT,
   ORIGIN,
   RelayHarness,
+  relaxedLimits,
   type Reply,
   type SendOptions,
 } from '../helpers/relay-harness.ts';
 
 const addFormats = addFormatsModule.default;
-
-// Hundreds of requests from one address: the relay's own limits are not under test here.
-const LOOSE_LIMITS: RateLimitOptions = {
-  rules: {
-    'session.ip': { points: 100_000, durationSeconds: 60 },
-    'send.device': { points: 100_000, durationSeconds: 30 },
-    'send.session': { points: 100_000, durationSeconds: 3600 },
-    'send.user': { points: 100_000, durationSeconds: 3600 },
-    'send.ip': { points: 100_000, durationSeconds: 3600 },
-    'check.session': { points: 100_000, durationSeconds: 60 },
-    'check.user': { points: 100_000, durationSeconds: 60 },
-    'check.ip': { points: 100_000, durationSeconds: 60 },
-    'create.session': { points: 100_000, durationSeconds: 3600 },
-    'create.user': { points: 100_000, durationSeconds: 3600 },
-    'create.ip': { points: 100_000, durationSeconds: 3600 },
-  },
-};
 
 const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 const UNSAFE = ROUTES.filter(([method]) => UNSAFE_METHODS.includes(method));
@@ -195,7 +178,7 @@ describe('relay HTTP surface', () => {
   let harness: RelayHarness;
   let fixture: Fixture;
   before(async () => {
-    harness = await RelayHarness.start({ limits: LOOSE_LIMITS });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
     fixture = await enrolled(harness, 'owner');
   });
   after(() => {

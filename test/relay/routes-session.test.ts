@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import type { RateLimitOptions } from '../../src/bff/rate-limits.ts';
 import {
   ERROR_MESSAGES,
   errorBody,
@@ -19,6 +18,7 @@ import {
   assertRelayError,
   AUDIENCE,
   RelayHarness,
+  relaxedLimits,
   TICKET_SECRET,
   type Reply,
 } from '../helpers/relay-harness.ts';
@@ -26,22 +26,6 @@ import {
 const COOKIE = '__Host-mfa';
 const IDLE_MS = 900_000;
 const ABSOLUTE_MS = 43_200_000;
-
-const LOOSE_LIMITS: RateLimitOptions = {
-  rules: {
-    'session.ip': { points: 100_000, durationSeconds: 60 },
-    'send.device': { points: 100_000, durationSeconds: 30 },
-    'send.session': { points: 100_000, durationSeconds: 3600 },
-    'send.user': { points: 100_000, durationSeconds: 3600 },
-    'send.ip': { points: 100_000, durationSeconds: 3600 },
-    'check.session': { points: 100_000, durationSeconds: 60 },
-    'check.user': { points: 100_000, durationSeconds: 60 },
-    'check.ip': { points: 100_000, durationSeconds: 60 },
-    'create.session': { points: 100_000, durationSeconds: 3600 },
-    'create.user': { points: 100_000, durationSeconds: 3600 },
-    'create.ip': { points: 100_000, durationSeconds: 3600 },
-  },
-};
 
 function expectError(reply: Reply, status: number, code: ErrorCode, field?: string): void {
   assertRelayError(reply, status, code);
@@ -119,7 +103,7 @@ async function enrollTotp(harness: RelayHarness): Promise<{ id: string; secret: 
 describe('relay sessions', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: LOOSE_LIMITS });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
   });
   after(() => {
     harness.close();
@@ -529,7 +513,7 @@ describe('relay sessions', () => {
     it('13: without createUnknownUsers an unknown user looks exactly like a bad ticket', async () => {
       const strict = await RelayHarness.start({
         relay: { createUnknownUsers: false },
-        limits: LOOSE_LIMITS,
+        limits: relaxedLimits(),
       });
       try {
         await strict.pingone.createUser({ username: 'known' });

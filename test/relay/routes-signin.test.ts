@@ -8,29 +8,17 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { RateLimitOptions } from '../../src/bff/rate-limits.ts';
 import { ERROR_MESSAGES } from '../../src/protocol/index.ts';
 import { MEDIA, totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
+  relaxedLimits,
   ORIGIN,
   RelayHarness,
   type Reply,
   type UpstreamCall,
 } from '../helpers/relay-harness.ts';
 import { SoftAuthenticator, type GetOverrides } from '../helpers/soft-authenticator.ts';
-
-/** The relay's own limits count real time; relaxed except for the rules a test is about. */
-function relaxed(keep: readonly string[] = []): RateLimitOptions {
-  const rules: Record<string, { points: number; durationSeconds: number }> = {};
-  for (const kind of ['send', 'check', 'create', 'session']) {
-    for (const dimension of ['ip', 'user', 'session', 'device']) {
-      const name = `${kind}.${dimension}`;
-      if (!keep.includes(name)) rules[name] = { points: 10_000, durationSeconds: 60 };
-    }
-  }
-  return { rules };
-}
 
 interface ErrorBody {
   code: string;
@@ -148,7 +136,7 @@ describe('sign-in routes: happy paths', () => {
   let secret: string;
   const phone = '+14155550201';
   before(async () => {
-    harness = await RelayHarness.start({ limits: relaxed() });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
     await harness.session('hp-signin', 'manage');
     const totp = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
     secret = totp.body.secret as string;
@@ -264,7 +252,7 @@ describe('sign-in routes: happy paths', () => {
 describe('sign-in routes: TOTP codes (cases 1–4)', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: relaxed() });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
   });
   after(() => {
     harness.close();
@@ -342,7 +330,7 @@ describe('sign-in routes: lockout (case 8) and concurrency (case 45)', () => {
   before(async () => {
     // The relay's check limit per session (10 a minute) stays as configured by default.
     harness = await RelayHarness.start({
-      limits: relaxed(['check.session', 'check.user', 'check.ip']),
+      limits: relaxedLimits(['check.session', 'check.user', 'check.ip']),
     });
   });
   after(() => {
@@ -413,7 +401,7 @@ describe('sign-in routes: out-of-band codes (cases 12, 14–16)', () => {
   let harness: RelayHarness;
   before(async () => {
     // One send per device every 30 s, as configured by default.
-    harness = await RelayHarness.start({ limits: relaxed(['send.device']) });
+    harness = await RelayHarness.start({ limits: relaxedLimits(['send.device']) });
   });
   after(() => {
     harness.close();
@@ -522,7 +510,7 @@ describe('sign-in routes: WebAuthn assertions (cases 19–21)', () => {
   let key: SoftAuthenticator;
   let users = 0;
   before(async () => {
-    harness = await RelayHarness.start({ limits: relaxed() });
+    harness = await RelayHarness.start({ limits: relaxedLimits() });
   });
   after(() => {
     harness.close();

@@ -4,25 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RateLimitOptions } from '../../src/bff/rate-limits.ts';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
+  relaxedLimits,
   RelayHarness,
   type Reply,
   type UpstreamCall,
 } from '../helpers/relay-harness.ts';
-
-const RELAXED: RateLimitOptions = {
-  rules: Object.fromEntries(
-    (['send', 'check', 'create', 'session'] as const).flatMap((kind) =>
-      (['ip', 'user', 'session', 'device'] as const).map((dimension) => [
-        `${kind}.${dimension}`,
-        { points: 10_000, durationSeconds: 60 },
-      ]),
-    ),
-  ),
-};
 
 const isToken = (request: Request): boolean => new URL(request.url).pathname.endsWith('/as/token');
 const isOtpCheck = (request: Request): boolean =>
@@ -83,7 +72,7 @@ describe('upstream faults', () => {
   let users = 0;
   const nextUser = () => `faults-${String(++users)}`;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED, pingoneTimeoutMs: 300 });
+    harness = await RelayHarness.start({ limits: relaxedLimits(), pingoneTimeoutMs: 300 });
   });
   after(() => {
     harness.close();
@@ -286,7 +275,7 @@ describe('upstream faults', () => {
 describe('upstream faults: readiness (case 42)', () => {
   let harness: RelayHarness;
   before(async () => {
-    harness = await RelayHarness.start({ limits: RELAXED, pingoneTimeoutMs: 300 });
+    harness = await RelayHarness.start({ limits: relaxedLimits(), pingoneTimeoutMs: 300 });
   });
   after(() => {
     harness.close();
