@@ -3,82 +3,20 @@
  * Runs the README's curl walk-through verbatim, restarts, and checks what must survive.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { ConfigError, loadConfig } from '../../src/server/config.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === 'object' && address) resolve(address.port);
-        else reject(new Error('no port'));
-      });
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-}
-
-async function startServer(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, MFA_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!output.includes('is running at')) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`server did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { child, output: () => output };
-}
-
-async function stop(running: Running): Promise<number | null> {
-  if (running.child.exitCode !== null) return running.child.exitCode;
-  const exited = new Promise<number | null>((resolve) =>
-    running.child.once('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  running.child.kill('SIGTERM');
-  return exited;
-}
-
-function runBash(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import {
+  freePort,
+  root,
+  runBash,
+  startServer,
+  stop,
+  type Running,
+} from '../helpers/server-process.ts';
 
 describe('npm start (demo/server.ts)', { timeout: 300_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mfa-server-'));
@@ -144,20 +82,6 @@ describe('npm start (demo/server.ts)', { timeout: 300_000 }, () => {
       /^otpauth:\/\/totp\/mfa-elements:walkthrough-\d+\?secret=[A-Z2-7]{32}&issuer=mfa-elements/,
     );
     assert.deepEqual(lines.slice(1), ['ACTIVE', 'COMPLETED']);
-  });
-
-  it("runs the README's relay walk-through to a signed result", { timeout: 90_000 }, async () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const block = /```bash\n# relay walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(block, 'README has a relay walk-through block');
-    const result = await runBash(block, { PORT: String(port), MFA_DATA_DIR: dataDir });
-    assert.equal(result.code, 0, `relay walk-through failed: ${result.stderr}\n${result.stdout}`);
-    const [enrolled, activated, status, claims, kty] = result.stdout.trim().split('\n');
-    assert.deepEqual([enrolled, activated, status, kty], ['false', 'ACTIVE', 'COMPLETED', 'EC']);
-    const payload = JSON.parse(claims ?? '{}') as Record<string, unknown>;
-    assert.match(String(payload.sub), /^ada-\d+$/);
-    assert.deepEqual(payload.amr, ['otp', 'mfa']);
-    assert.equal(payload.mfa_device_type, 'TOTP');
   });
 
   it('keeps credentials, keys and data across a restart', async () => {
