@@ -490,7 +490,6 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     const current = session(c);
     const input = await readBody(c.req, startAuthenticationRequest);
     const info = await call(policy());
-    await limit(c, 'send', { user: current.userId, session: current.sid });
     const handle = randomBytes(16).toString('base64url');
     let da: DeviceAuthentication | undefined;
     const remembered = await remember.read(cookieOf(c, remember.cookieName));
@@ -508,6 +507,8 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       );
       if (checked.status === 'COMPLETED') da = checked;
     }
+    // Starting may send a code to the default device; a remembered browser sends nothing.
+    if (!da) await limit(c, 'send', { user: current.userId, session: current.sid });
     da ??= await call(
       pingone.initializeAuthentication({ userId: current.userId, policyId: info.id }, upstream(c)),
     );
