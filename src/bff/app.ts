@@ -106,12 +106,12 @@ export const ROUTES: readonly (readonly [method: string, path: string])[] = [
 
 const MAX_AUTHENTICATIONS = 4;
 const RESEAL_AFTER_MS = 60_000;
+const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
 function cookieOf(c: { req: { header(name: string): string | undefined } }, name: string) {
   const header = c.req.header('cookie');
   return header === undefined ? undefined : parseCookies(header, name)[name];
 }
-const HANDLE = /^[A-Za-z0-9_-]{22}$/;
 
 export function createRelay(options: RelayOptions): Hono<Env> {
   const now = options.now ?? Date.now;
@@ -247,8 +247,9 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     try {
       const number = parsePhoneNumberWithError(input.phone);
       const kind = number.getType();
-      const textable = input.type !== 'VOICE' && kind === 'FIXED_LINE';
-      if (!number.isValid() || kind === 'VOIP' || kind === 'PREMIUM_RATE' || textable) {
+      // A landline takes calls, not texts; VoIP and premium numbers are refused (R-OOB-7).
+      const landlineForText = input.type !== 'VOICE' && kind === 'FIXED_LINE';
+      if (!number.isValid() || kind === 'VOIP' || kind === 'PREMIUM_RATE' || landlineForText) {
         throw new RelayError('PHONE_INVALID', { field: 'phone' });
       }
       return number.number;
