@@ -32,6 +32,12 @@ export async function startServer(env: Record<string, string>): Promise<Running>
     env: { ...process.env, ...env, MFA_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Whatever happens to the test (a timeout, a crash), the server does not outlive it.
+  const reap = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
