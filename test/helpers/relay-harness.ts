@@ -17,6 +17,7 @@ import { createTicketVerifier } from '../../src/bff/tickets.ts';
 import { outboxMessages } from '../../src/engine/context.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
 import { createPingOneClient, type PingOneClient } from '../../src/pingone/index.ts';
+import { ERROR_MESSAGES, errorBody, isErrorCode } from '../../src/protocol/index.ts';
 import { TestClock } from './engine-harness.ts';
 
 export const ORIGIN = 'http://localhost:5173';
@@ -296,14 +297,39 @@ export function relaxedLimits(keep: readonly string[] = []): RateLimitOptions {
   return { rules };
 }
 
-/** Asserts a relay error answer. */
-export function assertRelayError(reply: Reply, status: number, code: string): void {
+/**
+ * Asserts an error answer as the protocol defines it: the status and code, the protocol's generic
+ * message, the field at fault when given, not cacheable, JSON, and no stack trace or source path.
+ */
+export function assertRelayError(reply: Reply, status: number, code: string, field?: string): void {
   assert.equal(
     reply.status,
     status,
     `expected ${status} ${code}, got ${reply.status}: ${reply.text}`,
   );
-  const error = reply.body.error as { code?: string; message?: string } | undefined;
-  assert.equal(error?.code, code, `expected ${code}: ${reply.text}`);
-  assert.equal(typeof error.message, 'string', 'error message present');
+  const parsed = errorBody.safeParse(reply.body);
+  if (!parsed.success) assert.fail(`error body shape: ${reply.text}`);
+  assert.equal(parsed.data.error.code, code, `expected ${code}: ${reply.text}`);
+  assert.ok(isErrorCode(code), `${code} is a protocol error code`);
+  assert.equal(parsed.data.error.message, ERROR_MESSAGES[code], 'the protocol message');
+  if (field !== undefined) assert.equal(parsed.data.error.field, field, reply.text);
+  assert.equal(reply.headers.get('cache-control'), 'no-store', 'errors are not cached');
+  assert.match(reply.headers.get('content-type') ?? '', /^application\/json/);
+  assert.doesNotMatch(reply.text, /\bat .*:\d+:\d+|Error:|node_modules|\.ts\b/, 'no stack trace');
+}
+
+/** Runs `work`, asserting it sent nothing upstream and changed nothing in the engine. */
+export async function nothingUpstream(
+  harness: RelayHarness,
+  work: () => Promise<Reply>,
+): Promise<Reply> {
+  const snapshot = harness.snapshotAll();
+  let reply: Reply | undefined;
+  const calls = await harness.recording(async () => {
+    reply = await work();
+  });
+  assert.deepEqual(calls, [], `nothing may go upstream: ${JSON.stringify(calls)}`);
+  assert.deepEqual(harness.snapshotAll(), snapshot, 'engine state unchanged');
+  assert.ok(reply, 'a reply');
+  return reply;
 }

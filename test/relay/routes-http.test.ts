@@ -10,10 +10,11 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { Hono } from 'hono';
 import { ROUTES } from '../../src/bff/app.ts';
-import { ERROR_MESSAGES, errorBody, type ErrorCode } from '../../src/protocol/index.ts';
+import { ERROR_MESSAGES, type ErrorCode } from '../../src/protocol/index.ts';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
+  nothingUpstream,
   MOUNT,
   ORIGIN,
   RelayHarness,
@@ -27,31 +28,6 @@ const addFormats = addFormatsModule.default;
 const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 const UNSAFE = ROUTES.filter(([method]) => UNSAFE_METHODS.includes(method));
 const WITH_BODY = UNSAFE.filter(([method]) => method !== 'DELETE');
-
-/** An error answer as the protocol defines it: generic message, no stack, no upstream text. */
-function expectError(reply: Reply, status: number, code: ErrorCode, field?: string): void {
-  assertRelayError(reply, status, code);
-  const parsed = errorBody.safeParse(reply.body);
-  if (!parsed.success) assert.fail(`error body shape: ${reply.text}`);
-  assert.equal(parsed.data.error.message, ERROR_MESSAGES[code], 'the protocol message');
-  if (field !== undefined) assert.equal(parsed.data.error.field, field, reply.text);
-  assert.equal(reply.headers.get('cache-control'), 'no-store', 'errors are not cached');
-  assert.match(reply.headers.get('content-type') ?? '', /^application\/json/);
-  assert.doesNotMatch(reply.text, /\bat .*:\d+:\d+|Error:|node_modules|\.ts\b/, 'no stack trace');
-}
-
-/** Runs `work`, asserting it sent nothing upstream and changed nothing in the engine. */
-async function quiet(harness: RelayHarness, work: () => Promise<Reply>): Promise<Reply> {
-  const snapshot = harness.snapshotAll();
-  let reply: Reply | undefined;
-  const calls = await harness.recording(async () => {
-    reply = await work();
-  });
-  assert.deepEqual(calls, [], `nothing may go upstream: ${JSON.stringify(calls)}`);
-  assert.deepEqual(harness.snapshotAll(), snapshot, 'engine state unchanged');
-  assert.ok(reply, 'a reply');
-  return reply;
-}
 
 interface Fixture {
   deviceId: string;
@@ -146,9 +122,9 @@ async function refusedEverywhere(
 ): Promise<void> {
   const jar = new Map(harness.jar);
   for (const route of routes) {
-    const reply = await quiet(harness, () => sendRoute(harness, fixture, route, options));
+    const reply = await nothingUpstream(harness, () => sendRoute(harness, fixture, route, options));
     try {
-      expectError(reply, status, code);
+      assertRelayError(reply, status, code);
     } catch (error) {
       assert.fail(`${route.join(' ')} ${JSON.stringify(options)}: ${String(error)}`);
     }
@@ -525,8 +501,8 @@ describe('relay HTTP surface', () => {
         ['/authentications/x/otp', 'POST'],
         ['/devices/abc/activation', 'POST'],
       ] as const) {
-        const reply = await quiet(harness, () => harness.send('GET', path));
-        expectError(reply, 405, 'METHOD_NOT_ALLOWED');
+        const reply = await nothingUpstream(harness, () => harness.send('GET', path));
+        assertRelayError(reply, 405, 'METHOD_NOT_ALLOWED');
         assert.equal(reply.headers.get('allow'), allow);
       }
     });
@@ -540,10 +516,10 @@ describe('relay HTTP surface', () => {
           // literal `/devices/order` is answered as its own path.
           const other = patterns.find((p) => p.method === method && p.regex.test(target));
           if (other && path !== '/devices/order') continue;
-          const reply = await quiet(harness, () =>
+          const reply = await nothingUpstream(harness, () =>
             harness.send(method, target, ['GET', 'DELETE'].includes(method) ? {} : { body: {} }),
           );
-          expectError(reply, 405, 'METHOD_NOT_ALLOWED');
+          assertRelayError(reply, 405, 'METHOD_NOT_ALLOWED');
           assert.deepEqual(
             (reply.headers.get('allow') ?? '').split(', ').sort(),
             [...methods].sort(),
@@ -561,10 +537,10 @@ describe('relay HTTP surface', () => {
         ['POST', '/users'],
         ['GET', '/v1/environments/x/users'],
       ] as const) {
-        const reply = await quiet(harness, () =>
+        const reply = await nothingUpstream(harness, () =>
           harness.send(method, path, method === 'POST' ? { body: {} } : {}),
         );
-        expectError(reply, 404, 'NOT_FOUND');
+        assertRelayError(reply, 404, 'NOT_FOUND');
       }
     });
 
@@ -606,21 +582,21 @@ describe('relay HTTP surface', () => {
     };
 
     it('64 KB is read; one byte more → 413 BODY_TOO_LARGE, with Content-Length', async () => {
-      const exact = await quiet(harness, () =>
+      const exact = await nothingUpstream(harness, () =>
         harness.send('POST', '/session', {
           raw: jsonOf(MAX),
           headers: { 'content-length': String(MAX) },
         }),
       );
-      expectError(exact, 400, 'BAD_REQUEST', 'ticket');
+      assertRelayError(exact, 400, 'BAD_REQUEST', 'ticket');
       for (const route of WITH_BODY) {
-        const reply = await quiet(harness, () =>
+        const reply = await nothingUpstream(harness, () =>
           harness.send(route[0], concrete(route[1], fixture), {
             raw: jsonOf(MAX + 1),
             headers: { 'content-length': String(MAX + 1) },
           }),
         );
-        expectError(reply, 413, 'BODY_TOO_LARGE');
+        assertRelayError(reply, 413, 'BODY_TOO_LARGE');
       }
     });
 
@@ -633,21 +609,21 @@ describe('relay HTTP surface', () => {
             controller.close();
           },
         });
-        const reply = await quiet(harness, () =>
+        const reply = await nothingUpstream(harness, () =>
           harness.send(route[0], concrete(route[1], fixture), { raw: stream }),
         );
-        expectError(reply, 413, 'BODY_TOO_LARGE');
+        assertRelayError(reply, 413, 'BODY_TOO_LARGE');
       }
     });
 
     it('a Content-Length that understates the body does not get it through', async () => {
-      const reply = await quiet(harness, () =>
+      const reply = await nothingUpstream(harness, () =>
         harness.send('POST', '/devices', {
           raw: jsonOf(MAX * 2, 'nickname'),
           headers: { 'content-length': '20' },
         }),
       );
-      expectError(reply, 413, 'BODY_TOO_LARGE');
+      assertRelayError(reply, 413, 'BODY_TOO_LARGE');
     });
 
     it('a declared 100 MB body is refused before it is read', async () => {
@@ -658,13 +634,13 @@ describe('relay HTTP surface', () => {
           controller.enqueue(new Uint8Array(1024).fill(0x20));
         },
       });
-      const reply = await quiet(harness, () =>
+      const reply = await nothingUpstream(harness, () =>
         harness.send('POST', '/session', {
           raw: stream,
           headers: { 'content-length': String(100 * 1024 * 1024) },
         }),
       );
-      expectError(reply, 413, 'BODY_TOO_LARGE');
+      assertRelayError(reply, 413, 'BODY_TOO_LARGE');
       assert.ok(pulled < 64 * 1024, `read ${pulled} bytes`);
     });
 
@@ -696,8 +672,10 @@ describe('relay HTTP surface', () => {
           },
           { highWaterMark: 0 },
         );
-        const reply = await quiet(harness, () => harness.send(method, path, { raw: stream }));
-        expectError(reply, 413, 'BODY_TOO_LARGE');
+        const reply = await nothingUpstream(harness, () =>
+          harness.send(method, path, { raw: stream }),
+        );
+        assertRelayError(reply, 413, 'BODY_TOO_LARGE');
         assert.ok(pulled < 1024 * 1024, `${path}: pulled ${pulled} bytes`);
         assert.ok(cancelled, `${path}: the stream was cancelled`);
       }
@@ -742,11 +720,11 @@ describe('relay HTTP surface', () => {
     ] as const) {
       it(`${method} ${route}: malformed, duplicate, deep and prototype keys → 400 INVALID_JSON`, async () => {
         for (const [label, raw] of bad) {
-          const reply = await quiet(harness, () =>
+          const reply = await nothingUpstream(harness, () =>
             harness.send(method, concrete(route, fixture), { raw }),
           );
           try {
-            expectError(reply, 400, 'INVALID_JSON');
+            assertRelayError(reply, 400, 'INVALID_JSON');
           } catch (error) {
             assert.fail(`${label}: ${String(error)}`);
           }
@@ -757,8 +735,10 @@ describe('relay HTTP surface', () => {
     }
 
     it('an empty body is an empty object, not a JSON error', async () => {
-      const reply = await quiet(harness, () => harness.send('POST', '/session', { raw: '' }));
-      expectError(reply, 400, 'BAD_REQUEST', 'ticket');
+      const reply = await nothingUpstream(harness, () =>
+        harness.send('POST', '/session', { raw: '' }),
+      );
+      assertRelayError(reply, 400, 'BAD_REQUEST', 'ticket');
     });
   });
 
@@ -802,11 +782,11 @@ describe('relay HTTP surface', () => {
 
     it('unknown fields and wrong types → 400 with the field, nothing upstream', async () => {
       for (const [method, route, body, code, field] of cases) {
-        const reply = await quiet(harness, () =>
+        const reply = await nothingUpstream(harness, () =>
           harness.send(method, concrete(route, fixture), { raw: JSON.stringify(body) }),
         );
         try {
-          expectError(reply, 400, code, field);
+          assertRelayError(reply, 400, code, field);
         } catch (error) {
           assert.fail(`${method} ${route} ${JSON.stringify(body)}: ${String(error)}`);
         }
@@ -824,21 +804,21 @@ describe('relay HTTP surface', () => {
         'a\u0085b',
       ];
       for (const text of injections) {
-        const named = await quiet(harness, () =>
+        const named = await nothingUpstream(harness, () =>
           harness.send('POST', '/devices', { body: { type: 'TOTP', nickname: text } }),
         );
-        expectError(named, 400, 'BAD_REQUEST', 'nickname');
-        const renamed = await quiet(harness, () =>
+        assertRelayError(named, 400, 'BAD_REQUEST', 'nickname');
+        const renamed = await nothingUpstream(harness, () =>
           harness.send('PATCH', `/devices/${fixture.deviceId}`, { body: { nickname: text } }),
         );
-        expectError(renamed, 400, 'BAD_REQUEST', 'nickname');
+        assertRelayError(renamed, 400, 'BAD_REQUEST', 'nickname');
       }
       for (const phone of ['+1415555\r\n2671', '+14155552671\r\nX: 1', '+1415\n5552671']) {
         for (const type of ['SMS', 'VOICE', 'WHATSAPP']) {
-          const reply = await quiet(harness, () =>
+          const reply = await nothingUpstream(harness, () =>
             harness.send('POST', '/devices', { body: { type, phone } }),
           );
-          expectError(reply, 400, 'PHONE_INVALID', 'phone');
+          assertRelayError(reply, 400, 'PHONE_INVALID', 'phone');
         }
       }
       assert.equal(await harness.outboxCount('+14155552671'), 0, 'no message sent');
@@ -878,7 +858,7 @@ describe('relay HTTP surface', () => {
           : undefined;
       try {
         const reply = await harness.send('GET', '/devices');
-        expectError(reply, 502, 'UPSTREAM_UNAVAILABLE');
+        assertRelayError(reply, 502, 'UPSTREAM_UNAVAILABLE');
         assert.doesNotMatch(reply.text, /UPSTREAM-SECRET|UNEXPECTED_ERROR/);
       } finally {
         harness.fault = undefined;
@@ -902,7 +882,7 @@ describe('relay HTTP surface', () => {
         const reply = await harness.send('PUT', '/devices/order', {
           body: { order: [fixture.deviceId] },
         });
-        expectError(reply, 400, 'BAD_REQUEST');
+        assertRelayError(reply, 400, 'BAD_REQUEST');
         assert.doesNotMatch(reply.text, /UPSTREAM-SECRET|INVALID_DATA|INVALID_VALUE/);
       } finally {
         harness.fault = undefined;

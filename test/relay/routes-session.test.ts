@@ -7,15 +7,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
-import {
-  ERROR_MESSAGES,
-  errorBody,
-  sessionView,
-  type ErrorCode,
-} from '../../src/protocol/index.ts';
+import { sessionView, type ErrorCode } from '../../src/protocol/index.ts';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
+  nothingUpstream,
   AUDIENCE,
   RelayHarness,
   relaxedLimits,
@@ -26,28 +22,6 @@ import {
 const COOKIE = '__Host-mfa';
 const IDLE_MS = 900_000;
 const ABSOLUTE_MS = 43_200_000;
-
-function expectError(reply: Reply, status: number, code: ErrorCode, field?: string): void {
-  assertRelayError(reply, status, code);
-  const parsed = errorBody.safeParse(reply.body);
-  if (!parsed.success) assert.fail(`error body shape: ${reply.text}`);
-  assert.equal(parsed.data.error.message, ERROR_MESSAGES[code], 'the protocol message');
-  if (field !== undefined) assert.equal(parsed.data.error.field, field, reply.text);
-  assert.equal(reply.headers.get('cache-control'), 'no-store', 'errors are not cached');
-}
-
-/** Runs `work`, asserting it sent nothing upstream and changed nothing in the engine. */
-async function quiet(harness: RelayHarness, work: () => Promise<Reply>): Promise<Reply> {
-  const snapshot = harness.snapshotAll();
-  let reply: Reply | undefined;
-  const calls = await harness.recording(async () => {
-    reply = await work();
-  });
-  assert.deepEqual(calls, [], `nothing may go upstream: ${JSON.stringify(calls)}`);
-  assert.deepEqual(harness.snapshotAll(), snapshot, 'engine state unchanged');
-  assert.ok(reply, 'a reply');
-  return reply;
-}
 
 /** The session cookie a reply set, checked against R-SES-1 on the raw header. */
 function sessionCookie(reply: Reply): string {
@@ -157,23 +131,23 @@ describe('relay sessions', () => {
       assert.match(cleared, /HttpOnly/);
       assert.match(cleared, /SameSite=Strict/);
       assert.equal(harness.jar.has(COOKIE), false);
-      expectError(
-        await quiet(harness, () => harness.send('GET', '/session')),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('GET', '/session')),
         401,
         'SESSION_REQUIRED',
       );
 
       // Logout is server-side: the old cookie, sent again, is dead.
       harness.jar.set(COOKIE, value);
-      const replayed = await quiet(harness, () => harness.send('GET', '/session'));
-      expectError(replayed, 401, 'SESSION_REQUIRED');
+      const replayed = await nothingUpstream(harness, () => harness.send('GET', '/session'));
+      assertRelayError(replayed, 401, 'SESSION_REQUIRED');
       assert.deepEqual(replayed.setCookies, [], 'a dead cookie is not renewed');
       assert.ok(
         harness.audits('relay.session_rejected').some((line) => line.problem === 'revoked'),
         'the revoked session is audited',
       );
-      expectError(
-        await quiet(harness, () => harness.send('DELETE', '/session')),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('DELETE', '/session')),
         401,
         'SESSION_REQUIRED',
       );
@@ -193,8 +167,8 @@ describe('relay sessions', () => {
         ['DELETE', '/devices/abc'],
         ['POST', '/devices/abc/activation'],
       ] as const) {
-        const reply = await quiet(harness, () => harness.send(method, path));
-        expectError(reply, 401, 'SESSION_REQUIRED');
+        const reply = await nothingUpstream(harness, () => harness.send(method, path));
+        assertRelayError(reply, 401, 'SESSION_REQUIRED');
       }
     });
   });
@@ -249,13 +223,13 @@ describe('relay sessions', () => {
       const fresh = harness.jar.get(COOKIE);
 
       harness.jar.set(COOKIE, before);
-      expectError(
-        await quiet(harness, () => harness.send('GET', '/session')),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('GET', '/session')),
         401,
         'SESSION_REQUIRED',
       );
-      expectError(
-        await quiet(harness, () => harness.send('DELETE', `/devices/${id}`)),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('DELETE', `/devices/${id}`)),
         401,
         'SESSION_REQUIRED',
       );
@@ -282,8 +256,8 @@ describe('relay sessions', () => {
       assert.notEqual(sessionCookie(checked), before);
       const fresh = harness.jar.get(COOKIE);
       harness.jar.set(COOKIE, before);
-      expectError(
-        await quiet(harness, () => harness.send('GET', '/session')),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('GET', '/session')),
         401,
         'SESSION_REQUIRED',
       );
@@ -300,8 +274,8 @@ describe('relay sessions', () => {
       const current = await harness.send('GET', '/session');
       assert.equal(current.body.purpose, 'manage', current.text);
       harness.jar.set(COOKIE, first);
-      expectError(
-        await quiet(harness, () => harness.send('GET', '/session')),
+      assertRelayError(
+        await nothingUpstream(harness, () => harness.send('GET', '/session')),
         401,
         'SESSION_REQUIRED',
       );
@@ -316,8 +290,8 @@ describe('relay sessions', () => {
         assert.equal(reply.status, 200, `step ${step}: ${reply.text}`);
       }
       harness.clock.advance(IDLE_MS + 1000);
-      const idle = await quiet(harness, () => harness.send('GET', '/session'));
-      expectError(idle, 401, 'SESSION_REQUIRED');
+      const idle = await nothingUpstream(harness, () => harness.send('GET', '/session'));
+      assertRelayError(idle, 401, 'SESSION_REQUIRED');
       assert.deepEqual(idle.setCookies, []);
       assert.ok(
         harness.audits('relay.session_rejected').some((line) => line.problem === 'idle'),
@@ -343,8 +317,8 @@ describe('relay sessions', () => {
       assert.ok(touches >= 71, `touched ${touches} times`);
       harness.clock.advance(step);
       assert.ok(harness.clock.now() - started >= ABSOLUTE_MS, 'past 12 h');
-      const expired = await quiet(harness, () => harness.send('GET', '/session'));
-      expectError(expired, 401, 'SESSION_REQUIRED');
+      const expired = await nothingUpstream(harness, () => harness.send('GET', '/session'));
+      assertRelayError(expired, 401, 'SESSION_REQUIRED');
       assert.ok(
         harness.audits('relay.session_rejected').some((line) => line.problem === 'expired'),
         'the expired session is audited',
@@ -383,8 +357,8 @@ describe('relay sessions', () => {
       ];
       for (const variant of variants) {
         harness.jar.set(COOKIE, variant);
-        const reply = await quiet(harness, () => harness.send('GET', '/devices'));
-        expectError(reply, 401, 'SESSION_REQUIRED');
+        const reply = await nothingUpstream(harness, () => harness.send('GET', '/devices'));
+        assertRelayError(reply, 401, 'SESSION_REQUIRED');
         assert.deepEqual(reply.setCookies, [], 'nothing is set for a bad cookie');
       }
       harness.jar.set(COOKIE, value);
@@ -429,7 +403,7 @@ describe('relay sessions', () => {
     };
 
     const tryTicket = async (harness: RelayHarness, ticket: string): Promise<Reply> =>
-      quiet(harness, () => harness.send('POST', '/session', { body: { ticket } }));
+      nothingUpstream(harness, () => harness.send('POST', '/session', { body: { ticket } }));
 
     it('bad tickets → 401 TICKET_*, nothing upstream, no cookie', async () => {
       harness.jar.clear();
@@ -483,7 +457,7 @@ describe('relay sessions', () => {
       for (const [label, make, code] of cases) {
         const reply = await tryTicket(harness, await make());
         try {
-          expectError(reply, 401, code);
+          assertRelayError(reply, 401, code);
         } catch (error) {
           assert.fail(`${label}: ${String(error)}`);
         }
@@ -499,23 +473,23 @@ describe('relay sessions', () => {
       harness.jar.clear();
       const jti = randomUUID();
       const wrongAud = await forge(harness, { audience: 'other', claims: { jti } });
-      expectError(await tryTicket(harness, wrongAud), 401, 'TICKET_INVALID');
+      assertRelayError(await tryTicket(harness, wrongAud), 401, 'TICKET_INVALID');
       const ticket = await forge(harness, { claims: { jti, sub: 'judy' } });
       const first = await harness.send('POST', '/session', { body: { ticket } });
       assert.equal(first.status, 201, first.text);
       const again = await tryTicket(harness, ticket);
-      expectError(again, 401, 'TICKET_REPLAYED');
+      assertRelayError(again, 401, 'TICKET_REPLAYED');
       const sameJti = await forge(harness, { claims: { jti, sub: 'judy' } });
-      expectError(await tryTicket(harness, sameJti), 401, 'TICKET_REPLAYED');
+      assertRelayError(await tryTicket(harness, sameJti), 401, 'TICKET_REPLAYED');
       // The session the browser already had is left alone.
       assert.equal((await harness.send('GET', '/session')).status, 200);
     });
 
     it('a ticket over 8 KB is refused by the schema', async () => {
-      const reply = await quiet(harness, () =>
+      const reply = await nothingUpstream(harness, () =>
         harness.send('POST', '/session', { body: { ticket: 'a'.repeat(8193) } }),
       );
-      expectError(reply, 400, 'BAD_REQUEST', 'ticket');
+      assertRelayError(reply, 400, 'BAD_REQUEST', 'ticket');
     });
 
     it('13: without createUnknownUsers an unknown user looks exactly like a bad ticket', async () => {
@@ -526,7 +500,7 @@ describe('relay sessions', () => {
       try {
         await strict.pingone.createUser({ username: 'known' });
         const forged = await forge(strict, { secret: new TextEncoder().encode('y'.repeat(40)) });
-        const badTicket = await quiet(strict, () =>
+        const badTicket = await nothingUpstream(strict, () =>
           strict.send('POST', '/session', { body: { ticket: forged } }),
         );
         const snapshot = strict.snapshotAll();
@@ -540,7 +514,7 @@ describe('relay sessions', () => {
         assert.deepEqual(RelayHarness.mutations(calls), [], 'nothing created upstream');
         assert.deepEqual(strict.snapshotAll(), snapshot, 'engine state unchanged');
         assert.equal(await strict.pingone.findUserByUsername('nobody'), undefined);
-        expectError(unknown, 401, 'TICKET_INVALID');
+        assertRelayError(unknown, 401, 'TICKET_INVALID');
         assert.equal(unknown.status, badTicket.status);
         assert.deepEqual(unknown.body, badTicket.body, 'the same body');
         assert.deepEqual(unknown.setCookies, badTicket.setCookies);
@@ -600,9 +574,9 @@ describe('relay sessions', () => {
         ['PATCH', `/devices/${deviceId}`, { nickname: 'x', userId: otherId }, 'userId'],
       ];
       for (const [method, path, body, field] of cases) {
-        const reply = await quiet(harness, () => harness.send(method, path, { body }));
+        const reply = await nothingUpstream(harness, () => harness.send(method, path, { body }));
         try {
-          expectError(reply, 400, 'BAD_REQUEST', field);
+          assertRelayError(reply, 400, 'BAD_REQUEST', field);
         } catch (error) {
           assert.fail(`${method} ${path}: ${String(error)}`);
         }
