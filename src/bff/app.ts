@@ -9,7 +9,14 @@ import { Hono, type Context } from 'hono';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import type { Logger } from 'pino';
-import type { DeviceAuthentication, PingOneClient } from '../pingone/index.ts';
+import {
+  assertionToPing,
+  pingCreationToJson,
+  pingRequestToJson,
+  registrationToPing,
+  type DeviceAuthentication,
+  type PingOneClient,
+} from '../pingone/index.ts';
 import {
   activationRequest,
   assertionRequest,
@@ -30,12 +37,6 @@ import {
 } from '../protocol/index.ts';
 import { createAudit, type Audit } from './audit.ts';
 import { fromUpstream, RelayError, type UpstreamSubject } from './errors.ts';
-import {
-  assertionToPing,
-  pingCreationToJson,
-  pingRequestToJson,
-  registrationToPing,
-} from './fido2.ts';
 import { checkCsrfHeader, checkJsonType, checkOrigin, isUnsafe, readBody } from './guards.ts';
 import { buildOpenApi } from './openapi.ts';
 import { policyReader, type PolicyInfo } from './policy.ts';

@@ -15,3 +15,11 @@ export { REGIONS, regionUrls } from './regions.ts';
 export type { Region } from './regions.ts';
 export { platformTransport, TRANSACTION_HEADER, transactionIdOf } from './transport.ts';
 export type * from './types.ts';
+export {
+  assertionToPing,
+  base64urlToBase64,
+  pingCreationToJson,
+  pingRequestToJson,
+  registrationToPing,
+  signedBytesToBase64url,
+} from './fido2.ts';

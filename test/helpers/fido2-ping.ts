@@ -6,4 +6,4 @@ export {
   pingRequestToJson,
   registrationToPing,
   signedBytesToBase64url,
-} from '../../src/bff/fido2.ts';
+} from '../../src/pingone/fido2.ts';
