@@ -571,8 +571,7 @@ export function createRelay(options: RelayOptions): Hono<Env> {
       throw new RelayError('INVALID_STATE');
     }
     await limit(c, 'send', { user: current.userId, session: current.sid, device: deviceId });
-    // Selecting the device again sends a new code and kills the previous one.
-    const da = await call(pingone.selectDevice(id, deviceId, undefined, upstream(c)));
+    const da = await call(pingone.resendCode(id, deviceId, upstream(c)), 'authentication');
     audit('relay.code_resent', { user: current.userId, device: deviceId });
     return c.json(await authenticationView(c, current, handle, da, info, false));
   });

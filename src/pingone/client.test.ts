@@ -342,6 +342,30 @@ describe('device authentications', () => {
     assert.equal((await client.checkOtp(again.id, totp(secret))).status, 'COMPLETED');
   });
 
+  it('resendCode sends a new code to the selected device and kills the old one', async () => {
+    const userId = await newUser();
+    const phone = '+15125550112';
+    const sms = await addSms(userId, phone);
+    const started = await client.initializeAuthentication({ userId, selectedDeviceId: sms });
+    assert.equal(started.status, 'OTP_REQUIRED');
+    const first = await lastCode(phone);
+
+    const resent = await client.resendCode(started.id, sms);
+    assert.equal(resent.status, 'OTP_REQUIRED');
+    const second = await lastCode(phone);
+    const resend = seen.at(-1);
+    assert.equal(
+      resend?.headers.get('content-type'),
+      'application/vnd.pingidentity.device.select+json',
+    );
+    assert.deepEqual(await resend.json(), { device: { id: sms } });
+
+    // Two random 6-digit codes collide once in a million runs.
+    assert.notEqual(second, first, 'a new code');
+    await assert.rejects(client.checkOtp(started.id, first), PingOneApiError);
+    assert.equal((await client.checkOtp(started.id, second)).status, 'COMPLETED');
+  });
+
   it('cancel with CHANGE_DEVICE goes back to device selection', async () => {
     const userId = await newUser();
     const sms = await addSms(userId, '+15125550122');

@@ -433,6 +433,10 @@ export function createPingOneClient(options: PingOneClientOptions): PingOneClien
       return authAction(authenticationId, MEDIA.select, body, o);
     },
 
+    resendCode(authenticationId, deviceId, o) {
+      return authAction(authenticationId, MEDIA.select, { device: { id: deviceId } }, o);
+    },
+
     checkOtp(authenticationId, otp, o) {
       return authAction(authenticationId, MEDIA.otpCheck, { otp }, o);
     },

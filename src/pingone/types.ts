@@ -225,6 +225,11 @@ export interface PingOneClient {
     compatibility?: Compatibility,
     o?: CallOptions,
   ): Promise<DeviceAuthentication>;
+  /**
+   * A new code to the selected device. PingOne has no resend action for device
+   * authentications: selecting the same device again sends a new code and kills the old one.
+   */
+  resendCode(id: string, deviceId: string, o?: CallOptions): Promise<DeviceAuthentication>;
   checkOtp(id: string, otp: string, o?: CallOptions): Promise<DeviceAuthentication>;
   checkAssertion(
     id: string,
