@@ -13,18 +13,22 @@
  *
  * Virtual users run sequential loops side by side; each phase runs a warm-up, then a measured
  * window. req/s counts timed requests per second of the measured window (for the OTP check, the
- * untimed start shares the window). With one user the p50 is the unloaded latency; with more,
- * it includes queueing on the shared event loop (the client runs in the same process), which
- * multiplies any per-request cost. Exits non-zero only when a request fails.
+ * untimed start shares the window). The server runs in its own process, as in production, so the
+ * load generator does not compete with it for its event loop. With one user the p50 is the
+ * unloaded latency; with more, it includes queueing in the server. Exits non-zero only when a
+ * request fails.
  *
  * Environment: BENCH_CONCURRENCY (virtual users, a comma-separated list run in turn, default
- * `1,8`), BENCH_SECONDS (default 5), BENCH_WARMUP_SECONDS (default 1).
+ * `1,8`), BENCH_SECONDS (default 5), BENCH_WARMUP_SECONDS (default 1), BENCH_SERVER_NODE_ARGS
+ * (extra Node flags for the server process, such as `--cpu-prof`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { SignJWT } from 'jose';
 import { HOTP, Secret } from 'otpauth';
@@ -289,28 +293,73 @@ function figures(phase: Phase): Figures {
   };
 }
 
-async function main(): Promise<number> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'mfa-relay-bench-'));
-  const publicOrigin = `http://localhost:${port}`;
-  const config = loadConfig(
+function benchConfig(port: number, dataDir: string) {
+  return loadConfig(
     {
       PORT: String(port),
       HOST: '127.0.0.1',
       MFA_DATA_DIR: dataDir,
-      MFA_PUBLIC_ORIGIN: publicOrigin,
+      MFA_PUBLIC_ORIGIN: `http://localhost:${port}`,
       MFA_LOG_LEVEL: 'silent',
     },
     [],
   );
-  const server = await createServer(config, pino({ level: 'silent' }), { limits: BENCH_LIMITS });
-  const identity = server.dataDir?.identity;
-  if (!identity) throw new Error('the embedded engine did not start');
-  const listening = serve({ fetch: server.app.fetch, port, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => {
-    if (listening.listening) resolve();
-    else listening.once('listening', resolve);
+}
+
+/** The server side (`--serve`): the product server with wide rate limits, until SIGTERM. */
+async function serveOnly(): Promise<void> {
+  const port = Number(process.env.BENCH_PORT);
+  const dataDir = process.env.BENCH_DATA_DIR ?? '';
+  const server = await createServer(benchConfig(port, dataDir), pino({ level: 'silent' }), {
+    limits: BENCH_LIMITS,
   });
+  const listening = serve({ fetch: server.app.fetch, port, hostname: '127.0.0.1' }, () => {
+    process.stdout.write('READY\n');
+  });
+  process.once('SIGTERM', () => {
+    listening.close();
+    void server.close().finally(() => process.exit(0));
+  });
+}
+
+/** Extra Node flags for the server process, e.g. `--cpu-prof` to profile it. */
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** Starts the server process and resolves once it listens. */
+async function startServerProcess(port: number, dataDir: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [...serverNodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'],
+    {
+      env: { ...process.env, BENCH_PORT: String(port), BENCH_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('READY')) resolve();
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`the bench server exited (${String(code)})`));
+    });
+  });
+  return child;
+}
+
+async function main(): Promise<number> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mfa-relay-bench-'));
+  const publicOrigin = `http://localhost:${port}`;
+  const config = benchConfig(port, dataDir);
+  const child = await startServerProcess(port, dataDir);
+  const identity = JSON.parse(readFileSync(join(dataDir, 'engine.json'), 'utf8')) as {
+    environmentId: string;
+    clientId: string;
+    clientSecret: string;
+  };
   const http = new Http(`http://127.0.0.1:${port}`);
 
   try {
@@ -522,14 +571,12 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await http.pool.close();
-    await new Promise<void>((resolve) => {
-      listening.close(() => {
-        resolve();
-      });
-    });
-    await server.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-process.exitCode = await main();
+if (process.argv.includes('--serve')) await serveOnly();
+else process.exitCode = await main();
