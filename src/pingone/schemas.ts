@@ -62,10 +62,22 @@ const userSchema = z.looseObject({
 });
 
 /** `_embedded.<name>`: absent means none; present but not an array is a bad response. */
-const embedded = (name: string) =>
-  z.looseObject({
-    _embedded: z.looseObject({ [name]: z.array(z.unknown()).nullish() }).nullish(),
-  });
+const collectionSchemas = new Map<
+  string,
+  z.ZodType<{ _embedded?: Record<string, unknown> | null }>
+>();
+
+/** The schema of a collection named `name`, built once: building a zod schema is not cheap. */
+function embedded(name: string): z.ZodType<{ _embedded?: Record<string, unknown> | null }> {
+  let schema = collectionSchemas.get(name);
+  if (!schema) {
+    schema = z.looseObject({
+      _embedded: z.looseObject({ [name]: z.array(z.unknown()).nullish() }).nullish(),
+    });
+    collectionSchemas.set(name, schema);
+  }
+  return schema;
+}
 
 const authenticationSchema = z.looseObject({
   id: z.string().min(1),
