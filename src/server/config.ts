@@ -86,9 +86,8 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1']);
 const ORIGIN_RULE =
   'scheme://host[:port] with no path; https, or http only for localhost and 127.0.0.1';
 
-/** The normalised origin of `value`, or undefined when it is not an acceptable exact origin. */
-function exactOrigin(value: string): string | undefined {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#@*]+\/?$/i.test(value)) return undefined;
+/** `value` as a URL when it is https, or http on localhost; else undefined. */
+function secureUrlOf(value: string): URL | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -97,20 +96,19 @@ function exactOrigin(value: string): string | undefined {
   }
   const secure =
     url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
-  return secure ? url.origin : undefined;
+  return secure ? url : undefined;
+}
+
+/** The normalised origin of `value`, or undefined when it is not an acceptable exact origin. */
+function exactOrigin(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#@*]+\/?$/i.test(value)) return undefined;
+  return secureUrlOf(value)?.origin;
 }
 
 /** `value` without a trailing slash when it is an https URL (http for localhost only). */
 function secureUrl(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  const secure =
-    url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
-  if (!secure || url.username || url.password || url.search || url.hash) return undefined;
+  const url = secureUrlOf(value);
+  if (!url || url.username || url.password || url.search || url.hash) return undefined;
   return url.href.replace(/\/+$/, '');
 }
 
