@@ -20,7 +20,7 @@ import {
   pingCreationToJson,
   pingRequestToJson,
   registrationToPing,
-} from '../../test/helpers/fido2-ping.ts';
+} from '../pingone/fido2.ts';
 import { SoftAuthenticator, type GetOverrides } from '../../test/helpers/soft-authenticator.ts';
 
 const ORIGIN = 'http://localhost:5173';

@@ -21,7 +21,7 @@ import {
   type RequestInit,
   totpCode,
 } from '../../test/helpers/engine-harness.ts';
-import { pingCreationToJson, registrationToPing } from '../../test/helpers/fido2-ping.ts';
+import { pingCreationToJson, registrationToPing } from '../pingone/fido2.ts';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.ts';
 import { DEMO_OATH_TOKEN } from './engine.ts';
 

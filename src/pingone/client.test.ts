@@ -12,7 +12,7 @@ import {
   pingCreationToJson,
   pingRequestToJson,
   registrationToPing,
-} from '../../test/helpers/fido2-ping.ts';
+} from './fido2.ts';
 import { SoftAuthenticator } from '../../test/helpers/soft-authenticator.ts';
 import {
   createPingOneClient,

@@ -22,7 +22,7 @@ import {
   pingCreationToJson,
   pingRequestToJson,
   registrationToPing,
-} from '../helpers/fido2-ping.ts';
+} from '../../src/pingone/fido2.ts';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.ts';
 import type {
   FromWorker,

@@ -170,20 +170,12 @@ export class Harness {
   async lastCode(recipient: string): Promise<string> {
     const res = await this.get(`/outbox?to=${encodeURIComponent(recipient)}&limit=1`);
     const messages = res.body.messages as { text: string }[];
-    const text = messages[0]?.text ?? '';
-    const match = /is ([0-9 ]{6,20})\./.exec(text);
-    assert.ok(match?.[1], `no code in outbox for ${recipient}: ${text}`);
-    return match[1].replace(/ /g, '');
+    return codeIn(messages[0]?.text ?? '', recipient);
   }
 
   /** Every table of the engine's database, each as its rows. */
   snapshotAll(): Record<string, unknown[]> {
-    const names = this.engine.context.db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all() as { name: string }[];
-    return Object.fromEntries(names.map(({ name }) => [name, this.snapshot(name)]));
+    return snapshotDatabase(this.engine);
   }
 
   /** Every row of a table, for asserting that nothing changed. */
@@ -194,6 +186,26 @@ export class Harness {
   close(): void {
     this.engine.close();
   }
+}
+
+/** The one-time code in a delivered message's text ("… is 123 456."). */
+export function codeIn(text: string, recipient: string): string {
+  const match = /is ([0-9 ]{6,20})\./.exec(text);
+  assert.ok(match?.[1], `no code in outbox for ${recipient}: ${text}`);
+  return match[1].replace(/ /g, '');
+}
+
+/** Every table of an engine's database, each as its rows, for asserting that nothing changed. */
+export function snapshotDatabase(engine: Engine): Record<string, unknown[]> {
+  const db = engine.context.db;
+  const names = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .all() as { name: string }[];
+  return Object.fromEntries(
+    names.map(({ name }) => [name, db.prepare(`SELECT * FROM ${name} ORDER BY rowid`).all()]),
+  );
 }
 
 /** The code an authenticator app shows for a TOTP device's secret at `nowMs` (SHA1, 6 digits, 30 s). */

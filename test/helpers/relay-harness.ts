@@ -18,7 +18,7 @@ import { outboxMessages } from '../../src/engine/context.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
 import { createPingOneClient, type PingOneClient } from '../../src/pingone/index.ts';
 import { ERROR_MESSAGES, errorBody, isErrorCode } from '../../src/protocol/index.ts';
-import { TestClock } from './engine-harness.ts';
+import { codeIn, snapshotDatabase, TestClock } from './engine-harness.ts';
 
 export const ORIGIN = 'http://localhost:5173';
 export const MOUNT = '/mfa/v1';
@@ -236,10 +236,7 @@ export class RelayHarness {
   /** Latest code delivered to `recipient` (from the engine's outbox). */
   lastCode(recipient: string): Promise<string> {
     const [message] = outboxMessages(this.engine.context, { to: recipient, limit: 1 });
-    const text = message?.text ?? '';
-    const match = /is ([0-9 ]{6,20})\./.exec(text);
-    assert.ok(match?.[1], `no code in outbox for ${recipient}: ${text}`);
-    return Promise.resolve(match[1].replace(/ /g, ''));
+    return Promise.resolve(codeIn(message?.text ?? '', recipient));
   }
 
   outboxCount(recipient: string): Promise<number> {
@@ -262,15 +259,7 @@ export class RelayHarness {
 
   /** Every table of the engine's database, for asserting that nothing changed upstream. */
   snapshotAll(): Record<string, unknown[]> {
-    const db = this.engine.context.db;
-    const names = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all() as { name: string }[];
-    return Object.fromEntries(
-      names.map(({ name }) => [name, db.prepare(`SELECT * FROM ${name} ORDER BY rowid`).all()]),
-    );
+    return snapshotDatabase(this.engine);
   }
 
   audits(event: string): Record<string, unknown>[] {

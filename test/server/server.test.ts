@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { ConfigError, loadConfig } from '../../src/server/config.ts';
 import {
   freePort,
+  readmeBlock,
   root,
   runBash,
   startServer,
@@ -72,7 +73,7 @@ describe('npm start (demo/server.ts)', { timeout: 300_000 }, () => {
 
   it("runs the README's curl walk-through to COMPLETED", { timeout: 90_000 }, async () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const block = /```bash\n# walkthrough\n([\s\S]*?)```/.exec(readme)?.[1];
+    const block = readmeBlock(readme, 'walkthrough');
     assert.ok(block, 'README has a walk-through block');
     const result = await runBash(block, { PORT: String(port), MFA_DATA_DIR: dataDir });
     assert.equal(result.code, 0, `walk-through failed: ${result.stderr}\n${result.stdout}`);
