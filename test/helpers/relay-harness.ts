@@ -18,7 +18,7 @@ import { outboxMessages } from '../../src/engine/context.ts';
 import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.ts';
 import { createPingOneClient, type PingOneClient } from '../../src/pingone/index.ts';
 import { ERROR_MESSAGES, errorBody, isErrorCode } from '../../src/protocol/index.ts';
-import { codeIn, snapshotDatabase, TestClock } from './engine-harness.ts';
+import { codeIn, snapshotDatabase, TestClock, totpCode } from './engine-harness.ts';
 
 export const ORIGIN = 'http://localhost:5173';
 export const MOUNT = '/mfa/v1';
@@ -233,6 +233,19 @@ export class RelayHarness {
     return reply;
   }
 
+  /** Adds a TOTP device in the current session and activates it with a computed code. */
+  async enrollTotp(): Promise<{ deviceId: string; secret: string }> {
+    const created = await this.send('POST', '/devices', { body: { type: 'TOTP' } });
+    assert.equal(created.status, 201, created.text);
+    const secret = created.body.secret as string;
+    const deviceId = (created.body.device as { id: string }).id;
+    const activated = await this.send('POST', `/devices/${deviceId}/activation`, {
+      body: { otp: totpCode(secret, this.clock.now()) },
+    });
+    assert.equal(activated.status, 200, activated.text);
+    return { deviceId, secret };
+  }
+
   /** Latest code delivered to `recipient` (from the engine's outbox). */
   lastCode(recipient: string): Promise<string> {
     const [message] = outboxMessages(this.engine.context, { to: recipient, limit: 1 });
@@ -268,6 +281,15 @@ export class RelayHarness {
 
   close(): void {
     this.engine.close();
+  }
+}
+
+/** A 6-digit code that no TOTP window of ±2 steps around `nowMs` accepts for `secret`. */
+export function wrongTotpCode(secret: string, nowMs: number): string {
+  const valid = new Set([-2, -1, 0, 1, 2].map((step) => totpCode(secret, nowMs, step)));
+  for (let n = 0; ; n++) {
+    const candidate = String(n).padStart(6, '0');
+    if (!valid.has(candidate)) return candidate;
   }
 }
 

@@ -148,13 +148,7 @@ describe('relay end to end', () => {
   it('remembered browser: opt in at sign-in, then the next sign-in completes without a code', async () => {
     harness.jar.clear();
     await harness.session('dave', 'enroll');
-    const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-    const secret = created.body.secret as string;
-    const device = created.body.device as { id: string };
-    const activated = await harness.send('POST', `/devices/${device.id}/activation`, {
-      body: { otp: totpCode(secret, harness.clock.now()) },
-    });
-    assert.equal(activated.status, 200, activated.text);
+    const { secret } = await harness.enrollTotp();
 
     harness.clock.advance(60_000);
     harness.jar.clear();

@@ -123,12 +123,7 @@ describe('the MFA policy', () => {
       policy.rememberMe = { web: { enabled: false } };
     });
     await harness.session('leo', 'enroll');
-    const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-    const secret = created.body.secret as string;
-    const id = (created.body.device as { id: string }).id;
-    await harness.send('POST', `/devices/${id}/activation`, {
-      body: { otp: totpCode(secret, harness.clock.now()) },
-    });
+    const { secret } = await harness.enrollTotp();
     harness.clock.advance(30_000);
     harness.jar.clear();
     await harness.session('leo', 'signin');

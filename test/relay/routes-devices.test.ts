@@ -63,15 +63,7 @@ async function enrollTotp(
 ): Promise<{ secret: string; deviceId: string }> {
   harness.jar.clear();
   await harness.session(sub, purpose);
-  const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-  assert.equal(created.status, 201, created.text);
-  const secret = created.body.secret as string;
-  const deviceId = deviceOf(created).id;
-  const activated = await harness.send('POST', `/devices/${deviceId}/activation`, {
-    body: { otp: totpCode(secret, harness.clock.now()) },
-  });
-  assert.equal(activated.status, 200, activated.text);
-  return { secret, deviceId };
+  return harness.enrollTotp();
 }
 
 /** Adds an SMS/VOICE/EMAIL/WHATSAPP device and activates it with the delivered code. */

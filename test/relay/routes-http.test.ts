@@ -11,7 +11,6 @@ import addFormatsModule from 'ajv-formats';
 import { Hono } from 'hono';
 import { ROUTES } from '../../src/bff/app.ts';
 import { ERROR_MESSAGES, type ErrorCode } from '../../src/protocol/index.ts';
-import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
   nothingUpstream,
@@ -40,14 +39,7 @@ interface Fixture {
 async function enrolled(harness: RelayHarness, sub: string): Promise<Fixture> {
   harness.jar.clear();
   await harness.session(sub, 'manage');
-  const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-  assert.equal(created.status, 201, created.text);
-  const secret = created.body.secret as string;
-  const deviceId = (created.body.device as { id: string }).id;
-  const activated = await harness.send('POST', `/devices/${deviceId}/activation`, {
-    body: { otp: totpCode(secret, harness.clock.now()) },
-  });
-  assert.equal(activated.status, 200, activated.text);
+  const { deviceId, secret } = await harness.enrollTotp();
   const auth = await harness.send('POST', '/authentications', { body: {} });
   assert.equal(auth.status, 201, auth.text);
   assert.equal(auth.body.status, 'OTP_REQUIRED', auth.text);

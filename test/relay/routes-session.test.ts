@@ -66,15 +66,8 @@ async function userId(harness: RelayHarness, username: string): Promise<string> 
 
 /** Enrolls a TOTP device in the current session; returns its id and secret. */
 async function enrollTotp(harness: RelayHarness): Promise<{ id: string; secret: string }> {
-  const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-  assert.equal(created.status, 201, created.text);
-  const secret = created.body.secret as string;
-  const id = (created.body.device as { id: string }).id;
-  const activated = await harness.send('POST', `/devices/${id}/activation`, {
-    body: { otp: totpCode(secret, harness.clock.now()) },
-  });
-  assert.equal(activated.status, 200, activated.text);
-  return { id, secret };
+  const { deviceId, secret } = await harness.enrollTotp();
+  return { id: deviceId, secret };
 }
 
 describe('relay sessions', () => {

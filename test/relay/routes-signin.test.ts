@@ -13,6 +13,7 @@ import { MEDIA, totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
   relaxedLimits,
+  wrongTotpCode,
   ORIGIN,
   RelayHarness,
   type Reply,
@@ -43,27 +44,11 @@ async function unchanged(
   return { reply, calls };
 }
 
-/** A six-digit code that is none of the codes valid around `nowMs` for `secret`. */
-function wrongCode(secret: string, nowMs: number): string {
-  const valid = new Set([-2, -1, 0, 1, 2].map((step) => totpCode(secret, nowMs, step)));
-  for (let n = 0; ; n++) {
-    const candidate = String(n).padStart(6, '0');
-    if (!valid.has(candidate)) return candidate;
-  }
-}
-
 /** Enrolls a TOTP device for `sub`, then opens a signin session half a minute later. */
 async function totpUser(harness: RelayHarness, sub: string): Promise<{ secret: string }> {
   harness.jar.clear();
   await harness.session(sub, 'enroll');
-  const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-  assert.equal(created.status, 201, created.text);
-  const secret = created.body.secret as string;
-  const device = created.body.device as { id: string };
-  const activated = await harness.send('POST', `/devices/${device.id}/activation`, {
-    body: { otp: totpCode(secret, harness.clock.now()) },
-  });
-  assert.equal(activated.status, 200, activated.text);
+  const { secret } = await harness.enrollTotp();
   // The activation used this step; sign-ins start on the next one.
   harness.clock.advance(30_000);
   harness.jar.clear();
@@ -298,7 +283,7 @@ describe('sign-in routes: TOTP codes (cases 1–4)', () => {
   it('4: malformed codes are OTP_FORMAT, reach nobody and count nothing', async () => {
     const { secret } = await totpUser(harness, 'malformed');
     const started = await start(harness);
-    const wrong = wrongCode(secret, harness.clock.now());
+    const wrong = wrongTotpCode(secret, harness.clock.now());
     const firstWrong = await otp(harness, idOf(started), wrong);
     assertRelayError(firstWrong, 400, 'OTP_INVALID');
     const before = errorOf(firstWrong).attemptsRemaining;
@@ -340,7 +325,7 @@ describe('sign-in routes: lockout (case 8) and concurrency (case 45)', () => {
   it('8: after five wrong codes the right one is AUTHENTICATOR_LOCKED, then works after the cool-down', async () => {
     const { secret } = await totpUser(harness, 'locked');
     const started = await start(harness);
-    const wrong = wrongCode(secret, harness.clock.now());
+    const wrong = wrongTotpCode(secret, harness.clock.now());
     const answers: Reply[] = [];
     for (let i = 0; i < 5; i++) answers.push(await otp(harness, idOf(started), wrong));
     assert.deepEqual(
@@ -362,7 +347,7 @@ describe('sign-in routes: lockout (case 8) and concurrency (case 45)', () => {
     // The failure counter was reset: a wrong code has all attempts left again.
     harness.clock.advance(30_000);
     const next = await start(harness);
-    const reset = await otp(harness, idOf(next), wrongCode(secret, harness.clock.now()));
+    const reset = await otp(harness, idOf(next), wrongTotpCode(secret, harness.clock.now()));
     assertRelayError(reset, 400, 'OTP_INVALID');
     assert.equal(errorOf(reset).attemptsRemaining, 4, reset.text);
   });
@@ -370,7 +355,7 @@ describe('sign-in routes: lockout (case 8) and concurrency (case 45)', () => {
   it('45: twenty concurrent wrong codes lock the device exactly once', async () => {
     const { secret } = await totpUser(harness, 'concurrent');
     const started = await start(harness);
-    const wrong = wrongCode(secret, harness.clock.now());
+    const wrong = wrongTotpCode(secret, harness.clock.now());
     const replies = await Promise.all(
       Array.from({ length: 20 }, () => otp(harness, idOf(started), wrong)),
     );

@@ -8,6 +8,7 @@ import { totpCode } from '../helpers/engine-harness.ts';
 import {
   assertRelayError,
   relaxedLimits,
+  wrongTotpCode,
   RelayHarness,
   type Reply,
   type UpstreamCall,
@@ -24,14 +25,6 @@ const tokenCalls = (calls: UpstreamCall[]) =>
 const authenticationPosts = (calls: UpstreamCall[]) =>
   calls.filter((call) => call.method === 'POST' && call.path.includes('/deviceAuthentications/'));
 
-function wrongCode(secret: string, nowMs: number): string {
-  const valid = new Set([-2, -1, 0, 1, 2].map((step) => totpCode(secret, nowMs, step)));
-  for (let n = 0; ; n++) {
-    const candidate = String(n).padStart(6, '0');
-    if (!valid.has(candidate)) return candidate;
-  }
-}
-
 /** A signin session for a new user with an active TOTP device, and a started authentication. */
 async function signingIn(
   harness: RelayHarness,
@@ -39,14 +32,7 @@ async function signingIn(
 ): Promise<{ secret: string; handle: string }> {
   harness.jar.clear();
   await harness.session(sub, 'enroll');
-  const created = await harness.send('POST', '/devices', { body: { type: 'TOTP' } });
-  assert.equal(created.status, 201, created.text);
-  const secret = created.body.secret as string;
-  const id = (created.body.device as { id: string }).id;
-  const activated = await harness.send('POST', `/devices/${id}/activation`, {
-    body: { otp: totpCode(secret, harness.clock.now()) },
-  });
-  assert.equal(activated.status, 200, activated.text);
+  const { secret } = await harness.enrollTotp();
   harness.clock.advance(30_000);
   harness.jar.clear();
   await harness.session(sub, 'signin');
@@ -105,7 +91,7 @@ describe('upstream faults', () => {
       assert.equal(session.body.mfaCompletedAt, undefined, session.text);
       // Nothing was counted: a wrong code still has every attempt left.
       const wrong = await harness.send('POST', `/authentications/${handle}/otp`, {
-        body: { otp: wrongCode(secret, harness.clock.now()) },
+        body: { otp: wrongTotpCode(secret, harness.clock.now()) },
       });
       assertRelayError(wrong, 400, 'OTP_INVALID');
       assert.equal((wrong.body.error as { attemptsRemaining?: number }).attemptsRemaining, 4);
