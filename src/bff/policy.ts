@@ -3,22 +3,7 @@
  * @module
  */
 import type { MfaPolicy, PingOneClient } from '../pingone/index.ts';
-import { DEVICE_TYPES, type DeviceType, type PolicyView } from '../protocol/index.ts';
-
-const POLICY_KEYS: Record<DeviceType, string> = {
-  SMS: 'sms',
-  VOICE: 'voice',
-  EMAIL: 'email',
-  WHATSAPP: 'whatsApp',
-  TOTP: 'totp',
-  FIDO2: 'fido2',
-  OATH_TOKEN: 'oathToken',
-};
-
-type Json = Record<string, unknown>;
-const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const member = (value: unknown, key: string): unknown => (isRecord(value) ? value[key] : undefined);
+import { DEVICE_TYPES, type PolicyView } from '../protocol/index.ts';
 
 export interface PolicyInfo {
   id: string;
@@ -29,31 +14,16 @@ export interface PolicyInfo {
   rememberSeconds: number | undefined;
 }
 
-const UNIT_SECONDS: Record<string, number> = { MINUTES: 60, HOURS: 3600, DAYS: 86_400 };
+const SENDS_CODES = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'] as const;
 
 export function describePolicy(policy: MfaPolicy, deviceLimit?: number): PolicyInfo {
-  const raw = policy.raw;
   const methods = DEVICE_TYPES.filter((type) => {
-    const method = member(raw, POLICY_KEYS[type]);
-    return member(method, 'enabled') === true && member(method, 'pairingDisabled') !== true;
+    const method = policy.methods[type];
+    return method?.enabled === true && !method.pairingDisabled;
   });
-  const otpLength: Record<string, number> = {};
-  for (const type of ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'] as const) {
-    const length = member(member(member(raw, POLICY_KEYS[type]), 'otp'), 'otpLength');
-    otpLength[type] = typeof length === 'number' ? length : 6;
-  }
-  otpLength.TOTP = 6;
-  otpLength.OATH_TOKEN = 6;
-  const web = member(member(raw, 'rememberMe'), 'web');
-  const lifeTime = member(web, 'lifeTime');
-  const duration = member(lifeTime, 'duration');
-  const unit = member(lifeTime, 'timeUnit');
-  const rememberSeconds =
-    member(web, 'enabled') === true
-      ? typeof duration === 'number' && typeof unit === 'string' && UNIT_SECONDS[unit]
-        ? duration * UNIT_SECONDS[unit]
-        : 30 * 86_400
-      : undefined;
+  const otpLength: Record<string, number> = { TOTP: 6, OATH_TOKEN: 6 };
+  for (const type of SENDS_CODES) otpLength[type] = policy.methods[type]?.otpLength ?? 6;
+  const rememberSeconds = policy.rememberBrowserSeconds;
   return {
     id: policy.id,
     view: {

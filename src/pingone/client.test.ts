@@ -482,6 +482,19 @@ describe('policies and settings', () => {
     assert.equal(one.id, policy.id);
     assert.equal(one.name, policy.name);
     assert.equal(typeof one.raw.sms, 'object');
+    // The seeded policy: every method on, 6-digit codes, browsers remembered for 30 days.
+    assert.deepEqual(one.methods.SMS, { enabled: true, pairingDisabled: false, otpLength: 6 });
+    assert.deepEqual(one.methods.TOTP, { enabled: true, pairingDisabled: false });
+    assert.deepEqual(Object.keys(one.methods).sort(), [
+      'EMAIL',
+      'FIDO2',
+      'OATH_TOKEN',
+      'SMS',
+      'TOTP',
+      'VOICE',
+      'WHATSAPP',
+    ]);
+    assert.equal(one.rememberBrowserSeconds, 30 * 86_400);
 
     const fido2 = await client.listFido2Policies();
     assert.deepEqual(

@@ -11,6 +11,7 @@ import {
   parseCreatedDevice,
   parseDevice,
   parseJsonObject,
+  parseMfaPolicy,
   parsePolicy,
   parseSettings,
   parseUser,
@@ -491,12 +492,12 @@ export function createPingOneClient(options: PingOneClientOptions): PingOneClien
 
     async listPolicies(o) {
       const body = await json({ method: 'GET', url: `${apiBase}/deviceAuthenticationPolicies` }, o);
-      return embeddedList(body, 'deviceAuthenticationPolicies').map(parsePolicy);
+      return embeddedList(body, 'deviceAuthenticationPolicies').map(parseMfaPolicy);
     },
 
     async getPolicy(policyId, o) {
       const url = `${apiBase}/deviceAuthenticationPolicies/${id(policyId)}`;
-      return parsePolicy(await json({ method: 'GET', url }, o));
+      return parseMfaPolicy(await json({ method: 'GET', url }, o));
     },
 
     async listFido2Policies(o) {

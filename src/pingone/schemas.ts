@@ -97,6 +97,51 @@ const policySchema = z.looseObject({
   default: z.boolean().nullish(),
 });
 
+const methodSchema = z
+  .looseObject({
+    enabled: z.boolean().nullish(),
+    pairingDisabled: z.boolean().nullish(),
+    otp: z.looseObject({ otpLength: z.number().int().nullish() }).nullish(),
+  })
+  .nullish();
+
+const mfaPolicySchema = policySchema.extend({
+  sms: methodSchema,
+  voice: methodSchema,
+  email: methodSchema,
+  whatsApp: methodSchema,
+  totp: methodSchema,
+  fido2: methodSchema,
+  oathToken: methodSchema,
+  rememberMe: z
+    .looseObject({
+      web: z
+        .looseObject({
+          enabled: z.boolean().nullish(),
+          lifeTime: z
+            .looseObject({ duration: z.number().nullish(), timeUnit: z.string().nullish() })
+            .nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+/** PingOne's policy member for each device type. */
+const POLICY_METHODS = {
+  SMS: 'sms',
+  VOICE: 'voice',
+  EMAIL: 'email',
+  WHATSAPP: 'whatsApp',
+  TOTP: 'totp',
+  FIDO2: 'fido2',
+  OATH_TOKEN: 'oathToken',
+} as const;
+
+const UNIT_SECONDS: Partial<Record<string, number>> = { MINUTES: 60, HOURS: 3600, DAYS: 86_400 };
+/** PingOne's default remembered-browser lifetime when the policy names none. */
+const DEFAULT_REMEMBER_SECONDS = 30 * 86_400;
+
 const settingsSchema = z.looseObject({
   pairing: z.looseObject({ maxAllowedDevices: z.number().nullish() }).nullish(),
   lockout: z
@@ -208,13 +253,37 @@ export function parseAuthentication(raw: Json): DeviceAuthentication {
   };
 }
 
-export function parsePolicy(raw: Json): MfaPolicy & Fido2Policy {
+export function parsePolicy(raw: Json): Fido2Policy {
   const data = check(policySchema, raw, 'policy');
   return {
     ...defined({ name: opt(data.name), default: opt(data.default) }),
     id: data.id,
     raw,
   };
+}
+
+export function parseMfaPolicy(raw: Json): MfaPolicy {
+  const data = check(mfaPolicySchema, raw, 'MFA policy');
+  const methods: MfaPolicy['methods'] = {};
+  for (const [type, member] of Object.entries(POLICY_METHODS)) {
+    const method = data[member];
+    if (!method) continue;
+    methods[type] = {
+      enabled: method.enabled === true,
+      pairingDisabled: method.pairingDisabled === true,
+      ...defined({ otpLength: opt(method.otp?.otpLength) }),
+    };
+  }
+  const web = data.rememberMe?.web;
+  const unitSeconds = UNIT_SECONDS[web?.lifeTime?.timeUnit ?? ''];
+  const duration = web?.lifeTime?.duration;
+  const rememberBrowserSeconds =
+    web?.enabled === true
+      ? typeof duration === 'number' && unitSeconds !== undefined
+        ? duration * unitSeconds
+        : DEFAULT_REMEMBER_SECONDS
+      : undefined;
+  return { ...parsePolicy(raw), methods, ...defined({ rememberBrowserSeconds }) };
 }
 
 export function parseSettings(raw: Json): MfaSettings {

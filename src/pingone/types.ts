@@ -163,10 +163,23 @@ export interface MfaSettings {
   lockout?: { failureCount?: number; durationSeconds?: number };
 }
 
+/** One method of an MFA policy (`sms`, `voice`, `email`, `whatsApp`, `totp`, `fido2`, `oathToken`). */
+export interface MfaPolicyMethod {
+  enabled: boolean;
+  /** Users may not add new devices of this kind. */
+  pairingDisabled: boolean;
+  /** Digits of the one-time codes the method sends, where it sends any. */
+  otpLength?: number;
+}
+
 export interface MfaPolicy {
   id: string;
   name?: string;
   default?: boolean;
+  /** The policy's methods by device type (`SMS`, `VOICE`, `EMAIL`, `WHATSAPP`, `TOTP`, `FIDO2`, `OATH_TOKEN`). */
+  methods: Partial<Record<string, MfaPolicyMethod>>;
+  /** How long a remembered browser lasts; absent when the policy does not remember browsers. */
+  rememberBrowserSeconds?: number;
   raw: Record<string, unknown>;
 }
 
