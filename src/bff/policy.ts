@@ -30,6 +30,7 @@ export function describePolicy(policy: MfaPolicy, deviceLimit?: number): PolicyI
       methods: [...methods],
       otpLength,
       rememberBrowser: rememberSeconds !== undefined,
+      nicknamePrompt: methods.filter((type) => policy.methods[type]?.promptForNickname === true),
       ...(deviceLimit !== undefined ? { deviceLimit } : {}),
     },
     // Hardware tokens come with 6 or 8 digits.

@@ -483,8 +483,17 @@ describe('policies and settings', () => {
     assert.equal(one.name, policy.name);
     assert.equal(typeof one.raw.sms, 'object');
     // The seeded policy: every method on, 6-digit codes, browsers remembered for 30 days.
-    assert.deepEqual(one.methods.SMS, { enabled: true, pairingDisabled: false, otpLength: 6 });
-    assert.deepEqual(one.methods.TOTP, { enabled: true, pairingDisabled: false });
+    assert.deepEqual(one.methods.SMS, {
+      enabled: true,
+      pairingDisabled: false,
+      promptForNickname: false,
+      otpLength: 6,
+    });
+    assert.deepEqual(one.methods.TOTP, {
+      enabled: true,
+      pairingDisabled: false,
+      promptForNickname: false,
+    });
     assert.deepEqual(Object.keys(one.methods).sort(), [
       'EMAIL',
       'FIDO2',

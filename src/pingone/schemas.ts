@@ -101,6 +101,7 @@ const methodSchema = z
   .looseObject({
     enabled: z.boolean().nullish(),
     pairingDisabled: z.boolean().nullish(),
+    promptForNicknameOnPairing: z.boolean().nullish(),
     otp: z.looseObject({ otpLength: z.number().int().nullish() }).nullish(),
   })
   .nullish();
@@ -271,6 +272,7 @@ export function parseMfaPolicy(raw: Json): MfaPolicy {
     methods[type] = {
       enabled: method.enabled === true,
       pairingDisabled: method.pairingDisabled === true,
+      promptForNickname: method.promptForNicknameOnPairing === true,
       ...defined({ otpLength: opt(method.otp?.otpLength) }),
     };
   }

@@ -168,6 +168,8 @@ export interface MfaPolicyMethod {
   enabled: boolean;
   /** Users may not add new devices of this kind. */
   pairingDisabled: boolean;
+  /** The widget asks for a nickname when a device of this kind is added. */
+  promptForNickname: boolean;
   /** Digits of the one-time codes the method sends, where it sends any. */
   otpLength?: number;
 }

@@ -4,6 +4,4 @@
  */
 export * from './errors.ts';
 export * from './schemas.ts';
-
-/** The header every state-changing request must carry (its value is `1`). */
-export const CSRF_HEADER = 'X-MFA-CSRF';
+export * from './http.ts';

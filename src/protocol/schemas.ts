@@ -209,6 +209,8 @@ export const policyView = z.strictObject({
   /** OTP length by device type. */
   otpLength: z.record(z.string(), z.number()),
   rememberBrowser: z.boolean(),
+  /** Methods for which the widget asks for a nickname when a device is added. */
+  nicknamePrompt: z.array(deviceType),
   deviceLimit: z.number().optional(),
 });
 export type PolicyView = z.infer<typeof policyView>;

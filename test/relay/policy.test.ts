@@ -93,6 +93,21 @@ describe('the MFA policy', () => {
     assertRelayError(reply, 403, 'FACTOR_NOT_ALLOWED');
   });
 
+  it('the methods whose policy asks for a nickname are listed for the widget', async () => {
+    await harness.session('nia', 'enroll');
+    const before = await harness.send('GET', '/devices');
+    assert.deepEqual((before.body.policy as { nicknamePrompt: string[] }).nicknamePrompt, []);
+    await editPolicy(harness, (policy) => {
+      (policy.totp as { promptForNicknameOnPairing: boolean }).promptForNicknameOnPairing = true;
+      (policy.sms as { promptForNicknameOnPairing: boolean }).promptForNicknameOnPairing = true;
+    });
+    const after = await harness.send('GET', '/devices');
+    assert.deepEqual((after.body.policy as { nicknamePrompt: string[] }).nicknamePrompt, [
+      'SMS',
+      'TOTP',
+    ]);
+  });
+
   it('OTP length comes from the policy: 8-digit SMS codes refuse 6 digits before upstream', async () => {
     await editPolicy(harness, (policy) => {
       (policy.sms as { otp: { otpLength: number } }).otp.otpLength = 8;
