@@ -294,6 +294,9 @@ export function createRelay(options: RelayOptions): Hono<Env> {
             ) as unknown as Record<string, unknown>,
           }
         : {}),
+      ...(status === 'OTP_REQUIRED' && selected
+        ? { otpLength: Math.max(...info.otpLengths(selected.type)) }
+        : {}),
       ...(result !== undefined ? { result } : {}),
       ...(status === 'FAILED' ? { failure: known ? (da.error?.code ?? 'FAILED') : 'UNKNOWN' } : {}),
       rememberBrowser: info.rememberSeconds !== undefined,

@@ -224,6 +224,8 @@ export const authenticationView = z.strictObject({
   selectedDeviceId: z.string().optional(),
   /** `PublicKeyCredentialRequestOptionsJSON` for `@simplewebauthn/browser`. */
   publicKeyOptions: webauthnOptions.optional(),
+  /** The longest code the selected device takes, while `status` is `OTP_REQUIRED`. */
+  otpLength: z.number().int().optional(),
   /** The signed result token, once `status` is `COMPLETED`. */
   result: z.string().optional(),
   /** Why the authentication failed, when `status` is `FAILED`. */

@@ -161,6 +161,7 @@ describe('sign-in routes: happy paths', () => {
     const started = await start(harness);
     assert.equal(started.body.status, 'OTP_REQUIRED', started.text);
     assert.equal(started.body.selectedDeviceId, ids.totp);
+    assert.equal(started.body.otpLength, 6, 'the code length the widget asks for');
     assert.match(idOf(started), /^[A-Za-z0-9_-]{22}$/, 'an opaque handle');
     assert.equal((started.body.devices as unknown[]).length, 3);
     const read = await harness.send('GET', `/authentications/${idOf(started)}`);
@@ -188,6 +189,7 @@ describe('sign-in routes: happy paths', () => {
     assert.equal(switched.status, 200, switched.text);
     assert.equal(switched.body.status, 'OTP_REQUIRED');
     assert.equal(switched.body.selectedDeviceId, ids.sms);
+    assert.equal(switched.body.otpLength, 6);
     const sent = await harness.outboxCount(phone);
     const resent = await harness.send('POST', `/authentications/${idOf(started)}/resend`);
     assert.equal(resent.status, 200, resent.text);

@@ -22,8 +22,8 @@ class MfaEvent<T> extends Event {
 export interface MfaCompleteDetail {
   /** The relay's signed result (a JWT); the host's server verifies it before trusting it. */
   result: string;
-  /** The kind of device that completed the verification. */
-  method: DeviceType;
+  /** The kind of device that completed the verification; `REMEMBER_ME` for a remembered browser. */
+  method: DeviceType | 'REMEMBER_ME';
 }
 /** Verification completed. */
 export class MfaCompleteEvent extends MfaEvent<MfaCompleteDetail> {

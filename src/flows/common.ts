@@ -1,0 +1,52 @@
+/**
+ * What the sign-in and enrollment machines share: errors as the flows see them, and how a failed
+ * WebAuthn ceremony is told apart (cancelled, unsupported, already registered).
+ * @module
+ */
+import type { MfaErrorCode } from '../client/client.ts';
+import type { DeviceType } from '../protocol/schemas.ts';
+
+/** An error shown in a step; `code` is also the i18n key (`error.<code>`). */
+export interface FlowError {
+  code: MfaErrorCode;
+  attemptsRemaining?: number;
+  retryAfterSeconds?: number;
+  lockedUntil?: string;
+}
+
+/** Codes after which the element cannot go on: the host must mint a new ticket. */
+export const SESSION_FATAL: readonly MfaErrorCode[] = [
+  'SESSION_REQUIRED',
+  'TICKET_INVALID',
+  'TICKET_EXPIRED',
+  'TICKET_REPLAYED',
+  'PURPOSE_FORBIDDEN',
+  'CSRF_REJECTED',
+  'ORIGIN_FORBIDDEN',
+];
+
+/** How a WebAuthn ceremony ended when it did not produce a credential. */
+export type CeremonyOutcome = 'cancelled' | 'unsupported' | 'alreadyRegistered' | 'failed';
+
+/** Device types that deliver a code (and so can resend one). */
+export const SENDS_CODE: readonly string[] = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'];
+
+/** Seconds before "send a new code" is offered again after a code was sent. */
+export const RESEND_COOLDOWN_SECONDS = 30;
+
+export function isDeviceType(value: string): value is DeviceType {
+  return ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP', 'TOTP', 'FIDO2', 'OATH_TOKEN'].includes(value);
+}
+
+/** Maps the `name` of a WebAuthn failure (a DOMException or SimpleWebAuthn's WebAuthnError). */
+export function classifyCeremonyError(error: unknown): CeremonyOutcome {
+  const name = error instanceof Error ? error.name : '';
+  // SimpleWebAuthn wraps the DOMException; its `cause` keeps the browser's own name.
+  const cause =
+    error instanceof Error && error.cause instanceof Error ? error.cause.name : undefined;
+  const names = [name, cause];
+  if (names.includes('InvalidStateError')) return 'alreadyRegistered';
+  if (names.includes('NotAllowedError') || names.includes('AbortError')) return 'cancelled';
+  if (names.includes('NotSupportedError') || names.includes('SecurityError')) return 'unsupported';
+  return 'failed';
+}

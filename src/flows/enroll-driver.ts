@@ -1,0 +1,253 @@
+/**
+ * Runs the enrollment machine against the relay. The element renders `state` and calls these
+ * methods; nothing here touches the DOM.
+ * @module
+ */
+import type { MfaClient } from '../client/client.ts';
+import type {
+  CreateDeviceRequest,
+  DeviceType,
+  RegistrationCredential,
+} from '../protocol/schemas.ts';
+import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
+import { FlowDriver } from './driver.ts';
+import {
+  initialEnrollState,
+  needsDetails,
+  transition,
+  type EnrollEvent,
+  type EnrollState,
+} from './enroll.ts';
+import type { Now, WebAuthnPort } from './ports.ts';
+
+export interface EnrollDriverOptions {
+  client: MfaClient;
+  webauthn: WebAuthnPort;
+  /** A ticket from the host; without one the driver uses the session the relay already has. */
+  ticket?: string;
+  /** Methods the host allows; the policy decides within them. */
+  methods?: readonly DeviceType[];
+  /** Go straight to this method when it is offered. */
+  method?: DeviceType;
+  onChange: (state: EnrollState) => void;
+  now?: Now;
+}
+
+/** What the details step collects; which fields apply depends on the method. */
+export interface DeviceDetails {
+  phone?: string;
+  extension?: string;
+  email?: string;
+  serialNumber?: string;
+  nickname?: string;
+}
+
+export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
+  private readonly client: MfaClient;
+  private readonly webauthn: WebAuthnPort;
+  private ticket: string | undefined;
+  private readonly allowed: readonly DeviceType[] | undefined;
+  private preferred: DeviceType | undefined;
+  private readonly fail = (error: FlowError): EnrollEvent => ({
+    type: 'FAILED',
+    error,
+    now: this.now(),
+  });
+
+  constructor(options: EnrollDriverOptions) {
+    const { client, webauthn, ticket, methods, method, onChange, now = Date.now } = options;
+    super(initialEnrollState, transition, onChange, now);
+    this.client = client;
+    this.webauthn = webauthn;
+    this.ticket = ticket;
+    this.allowed = methods;
+    this.preferred = method;
+  }
+
+  /** Opens the session (when a ticket was given) and reads the policy and the user's devices. */
+  async start(): Promise<void> {
+    this.dispatch({ type: 'START' });
+    await this.run(
+      async (signal) => {
+        const { ticket } = this;
+        if (ticket !== undefined) {
+          this.ticket = undefined;
+          await this.client.openSession(ticket, { signal });
+        }
+        await this.load(signal);
+      },
+      undefined,
+      this.fail,
+    );
+    const { state, preferred } = this;
+    if (
+      preferred !== undefined &&
+      state.step === 'choose' &&
+      !state.limitReached &&
+      state.methods.includes(preferred)
+    ) {
+      this.preferred = undefined;
+      await this.chooseMethod(preferred);
+    }
+  }
+
+  async chooseMethod(method: DeviceType): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'choose' || state.busy || state.limitReached) return;
+    this.dispatch({ type: 'CHOOSE', method });
+    const next = this.state;
+    if (next.step === 'details' && !needsDetails(method, next.askNickname)) {
+      await this.submitDetails({});
+    }
+  }
+
+  /** Creates the device from what the details step collected. */
+  async submitDetails(details: DeviceDetails): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'details') return;
+    const method = state.method;
+    const request = createRequest(method, details);
+    await this.request(async (signal) => {
+      const created = await this.client.createDevice(request, { signal });
+      this.dispatch({ type: 'CREATED', method, created, now: this.now() });
+    });
+  }
+
+  /** Activates with a code: the SMS/voice/email/WhatsApp code, a TOTP code or a token's code. */
+  async submitCode(otp: string): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'code' && state.step !== 'totp') return;
+    const { device } = state;
+    const oathResync = state.step === 'code' && state.resync;
+    await this.request(async (signal) => {
+      const activated = await this.client.activateDevice(
+        device.id,
+        { otp, ...(oathResync ? { oathResync: true } : {}) },
+        { signal },
+      );
+      this.dispatch({
+        type: 'ACTIVATED',
+        device: activated.device,
+        ...(activated.result !== undefined ? { result: activated.result } : {}),
+      });
+    });
+  }
+
+  async resendCode(): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'code') return;
+    const { device } = state;
+    await this.request(async (signal) => {
+      await this.client.resendActivationCode(device.id, { signal });
+      this.dispatch({ type: 'RESENT', now: this.now() });
+    });
+  }
+
+  /** Runs the WebAuthn registration; call it from a user gesture. */
+  async register(): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'fido' || this.inFlight) return;
+    const { device, options } = state;
+    this.inFlight = true;
+    this.dispatch({ type: 'CEREMONY_STARTED' });
+    let credential: RegistrationCredential;
+    try {
+      credential = await this.webauthn.register(options);
+    } catch (error) {
+      this.dispatch({ type: 'CEREMONY_FAILED', outcome: classifyCeremonyError(error) });
+      return;
+    } finally {
+      this.inFlight = false;
+    }
+    await this.request(async (signal) => {
+      const activated = await this.client.activateDevice(device.id, { credential }, { signal });
+      this.dispatch({
+        type: 'ACTIVATED',
+        device: activated.device,
+        ...(activated.result !== undefined ? { result: activated.result } : {}),
+      });
+    });
+  }
+
+  /** Continues a device left waiting for its code. */
+  resume(deviceId: string): void {
+    const { state } = this;
+    if (state.step !== 'choose' || state.busy) return;
+    const device = state.pending.find((candidate) => candidate.id === deviceId);
+    if (device) this.dispatch({ type: 'RESUMED', device, now: this.now() });
+  }
+
+  /** Removes a device left waiting for activation. */
+  async discard(deviceId: string): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'choose') return;
+    if (!state.pending.some((candidate) => candidate.id === deviceId)) return;
+    await this.request(async (signal) => {
+      await this.client.deleteDevice(deviceId, { signal });
+      await this.load(signal);
+    });
+  }
+
+  /** Back to the chooser; a device already created stays pending and can be resumed there. */
+  async back(): Promise<void> {
+    if (this.inFlight && this.state.step !== 'fido') return;
+    this.webauthn.cancel();
+    this.dispatch({ type: 'BACK' });
+    await this.request((signal) => this.load(signal));
+  }
+
+  /** The person confirmed it is them (an embedded sign-in completed): create the device now. */
+  async reauthenticated(): Promise<void> {
+    this.dispatch({ type: 'REAUTHENTICATED' });
+    const { state } = this;
+    if (state.step === 'details' && !needsDetails(state.method, state.askNickname)) {
+      await this.submitDetails({});
+    }
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.webauthn.cancel();
+  }
+
+  private async load(signal: AbortSignal): Promise<void> {
+    const view = await this.client.listDevices({ signal });
+    this.dispatch({
+      type: 'LOADED',
+      view,
+      ...(this.allowed !== undefined ? { allowed: this.allowed } : {}),
+    });
+  }
+
+  private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    return this.run(work, { type: 'REQUEST' }, this.fail);
+  }
+}
+
+/** Whether an error ends the element (a new ticket is needed). */
+export function isFatal(error: FlowError): boolean {
+  return SESSION_FATAL.includes(error.code);
+}
+
+function createRequest(method: DeviceType, details: DeviceDetails): CreateDeviceRequest {
+  const nickname = details.nickname?.trim() ? { nickname: details.nickname.trim() } : {};
+  switch (method) {
+    case 'SMS':
+    case 'WHATSAPP':
+      return { type: method, phone: details.phone ?? '', ...nickname };
+    case 'VOICE':
+      return {
+        type: 'VOICE',
+        phone: details.phone ?? '',
+        ...(details.extension?.trim() ? { extension: details.extension.trim() } : {}),
+        ...nickname,
+      };
+    case 'EMAIL':
+      return { type: 'EMAIL', email: details.email ?? '', ...nickname };
+    case 'OATH_TOKEN':
+      return { type: 'OATH_TOKEN', serialNumber: details.serialNumber?.trim() ?? '', ...nickname };
+    case 'TOTP':
+    case 'FIDO2':
+      return { type: method, ...nickname };
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Runs the sign-in machine: turns the person's actions into relay requests and the answers into
+ * machine events. It holds no UI; an element subscribes with `onChange` and renders `state`.
+ * @module
+ */
+import type { MfaClient } from '../client/client.ts';
+import type {
+  AuthenticationCredential,
+  AuthenticationView,
+  Compatibility,
+} from '../protocol/schemas.ts';
+import { classifyCeremonyError, type FlowError } from './common.ts';
+import { FlowDriver } from './driver.ts';
+import type { Now, WebAuthnPort } from './ports.ts';
+import {
+  initialSigninState,
+  transition,
+  voiceAlternative,
+  type SigninEvent,
+  type SigninState,
+} from './signin.ts';
+
+export interface SigninDriverOptions {
+  client: MfaClient;
+  webauthn: WebAuthnPort;
+  /** A ticket from the host; without one the driver uses the session the relay already has. */
+  ticket?: string;
+  onChange: (state: SigninState) => void;
+  now?: Now;
+}
+
+const failed =
+  (now: Now) =>
+  (error: FlowError): SigninEvent => ({ type: 'FAILED', error, now: now() });
+
+export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
+  private readonly client: MfaClient;
+  private readonly webauthn: WebAuthnPort;
+  private ticket: string | undefined;
+  private compatibility: Compatibility | undefined;
+  private readonly fail: ReturnType<typeof failed>;
+
+  constructor(options: SigninDriverOptions) {
+    const { client, webauthn, ticket, onChange, now = Date.now } = options;
+    super(initialSigninState, transition, onChange, now);
+    this.client = client;
+    this.webauthn = webauthn;
+    this.ticket = ticket;
+    this.fail = failed(now);
+  }
+
+  /** Opens the session (when a ticket was given) and starts an authentication. */
+  async start(): Promise<void> {
+    this.dispatch({ type: 'START' });
+    await this.run(
+      async (signal) => {
+        const { ticket } = this;
+        if (ticket !== undefined) {
+          // A ticket is single-use: a restart continues in the session it opened.
+          this.ticket = undefined;
+          await this.client.openSession(ticket, { signal });
+        }
+        this.compatibility ??= await this.webauthn.compatibility();
+        const auth = await this.client.startAuthentication(
+          { compatibility: this.compatibility },
+          { signal },
+        );
+        this.loaded(auth);
+      },
+      undefined,
+      this.fail,
+    );
+  }
+
+  async chooseDevice(deviceId: string): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'choose' && state.step !== 'code' && state.step !== 'fido') return;
+    const id = state.auth.id;
+    const compatibility = this.compatibility;
+    await this.request(async (signal) => {
+      this.loaded(
+        await this.client.selectDevice(
+          id,
+          { deviceId, ...(compatibility ? { compatibility } : {}) },
+          { signal },
+        ),
+      );
+    });
+  }
+
+  async submitOtp(otp: string, remember = false): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'code') return;
+    const id = state.auth.id;
+    await this.request(async (signal) => {
+      this.loaded(
+        await this.client.submitOtp(id, { otp, ...(remember ? { remember } : {}) }, { signal }),
+      );
+    });
+  }
+
+  async resend(): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'code') return;
+    const id = state.auth.id;
+    await this.request(async (signal) => {
+      const auth = await this.client.resendCode(id, { signal });
+      this.dispatch({ type: 'RESENT', auth, now: this.now() });
+    });
+  }
+
+  /** From an SMS step: the person's voice device reads the code out instead. */
+  async callInstead(): Promise<void> {
+    const voice = voiceAlternative(this.state);
+    if (voice) await this.chooseDevice(voice.id);
+  }
+
+  showDevices(): void {
+    if (this.inFlight && this.state.step !== 'fido') return;
+    this.webauthn.cancel();
+    this.dispatch({ type: 'SHOW_DEVICES' });
+  }
+
+  /** Runs the WebAuthn assertion; call it from a user gesture. */
+  async assert(remember = false): Promise<void> {
+    const { state } = this;
+    if (state.step !== 'fido' || this.inFlight) return;
+    const options = state.auth.publicKeyOptions;
+    const id = state.auth.id;
+    if (options === undefined) {
+      this.dispatch(this.fail({ code: 'BAD_RESPONSE' }));
+      return;
+    }
+    this.inFlight = true;
+    this.dispatch({ type: 'CEREMONY_STARTED' });
+    let credential: AuthenticationCredential;
+    try {
+      credential = await this.webauthn.authenticate(options);
+    } catch (error) {
+      this.dispatch({ type: 'CEREMONY_FAILED', outcome: classifyCeremonyError(error) });
+      return;
+    } finally {
+      this.inFlight = false;
+    }
+    await this.request(async (signal) => {
+      this.loaded(
+        await this.client.submitAssertion(
+          id,
+          { credential, ...(remember ? { remember } : {}) },
+          { signal },
+        ),
+      );
+    });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.webauthn.cancel();
+  }
+
+  private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    return this.run(work, { type: 'REQUEST' }, this.fail);
+  }
+
+  private loaded(auth: AuthenticationView): void {
+    this.dispatch({ type: 'LOADED', auth, now: this.now() });
+  }
+}
