@@ -39,7 +39,7 @@ import { createAudit, type Audit } from './audit.ts';
 import { fromUpstream, RelayError, type UpstreamSubject } from './errors.ts';
 import { checkCsrfHeader, checkJsonType, checkOrigin, isUnsafe, readBody } from './guards.ts';
 import { buildOpenApi } from './openapi.ts';
-import { policyReader, type PolicyInfo } from './policy.ts';
+import { policyReader, SENDS_CODES, type PolicyInfo } from './policy.ts';
 import type { LimitKeys, LimitKind, RateLimits } from './rate-limits.ts';
 import { amrFor, type ResultSigner } from './result.ts';
 import type { RememberCookies, SessionData, SessionManager } from './session.ts';
@@ -549,7 +549,12 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     const input = await readBody(c.req, selectDeviceRequest);
     ownedDevice(current, input.deviceId);
     const info = await call(policy());
-    await limit(c, 'send', { user: current.userId, session: current.sid, device: input.deviceId });
+    // Only choosing a device that is sent a code counts towards the send limits.
+    const before = await call(pingone.getAuthentication(id, upstream(c)), 'authentication');
+    const chosen = before.devices.find((device) => device.id === input.deviceId);
+    if (chosen === undefined || SENDS_CODES.includes(chosen.type)) {
+      await limit(c, 'send', { user: current.userId, session: current.sid, device: input.deviceId });
+    }
     const da = await call(
       pingone.selectDevice(id, input.deviceId, input.compatibility, upstream(c)),
       'authentication',

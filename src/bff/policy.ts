@@ -14,7 +14,8 @@ export interface PolicyInfo {
   rememberSeconds: number | undefined;
 }
 
-const SENDS_CODES = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'] as const;
+/** Device types the upstream sends a one-time code to. */
+export const SENDS_CODES: readonly string[] = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'];
 
 export function describePolicy(policy: MfaPolicy, deviceLimit?: number): PolicyInfo {
   const methods = DEVICE_TYPES.filter((type) => {

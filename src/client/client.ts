@@ -139,41 +139,49 @@ export function createMfaClient(options: MfaClientOptions = {}): MfaClient {
     if (method !== 'GET') headers[CSRF_HEADER] = '1';
     if (body !== undefined) headers['Content-Type'] = 'application/json';
 
-    let response: Response;
     try {
-      response = await doFetch(`${base}${path}`, {
-        method,
-        headers,
-        credentials: 'include',
-        cache: 'no-store',
-        signal: timeout.signal,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    } catch (error) {
-      if (signal?.aborted) throw new MfaApiError('ABORTED', 'The request was cancelled.');
-      if (timeout.signal.aborted) throw new MfaApiError('TIMEOUT', 'The request timed out.');
-      throw new MfaApiError('NETWORK', error instanceof Error ? error.message : 'Network error.');
+      let response: Response;
+      try {
+        response = await doFetch(`${base}${path}`, {
+          method,
+          headers,
+          credentials: 'include',
+          cache: 'no-store',
+          signal: timeout.signal,
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        });
+      } catch (error) {
+        throw failure(error);
+      }
+
+      if (response.status === 204) return undefined as T;
+      let parsed: unknown;
+      try {
+        parsed = await response.json();
+      } catch (error) {
+        // The deadline and the caller's abort cover reading the body too.
+        if (signal?.aborted || timeout.signal.aborted) throw failure(error);
+        throw new MfaApiError('BAD_RESPONSE', 'The answer was not JSON.', {
+          status: response.status,
+        });
+      }
+      if (!response.ok) throw toError(response.status, parsed);
+      if (typeof parsed !== 'object' || parsed === null) {
+        throw new MfaApiError('BAD_RESPONSE', 'The answer was not an object.', {
+          status: response.status,
+        });
+      }
+      return parsed as T;
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
 
-    if (response.status === 204) return undefined as T;
-    let parsed: unknown;
-    try {
-      parsed = await response.json();
-    } catch {
-      throw new MfaApiError('BAD_RESPONSE', 'The answer was not JSON.', {
-        status: response.status,
-      });
+    function failure(error: unknown): MfaApiError {
+      if (signal?.aborted) return new MfaApiError('ABORTED', 'The request was cancelled.');
+      if (timeout.signal.aborted) return new MfaApiError('TIMEOUT', 'The request timed out.');
+      return new MfaApiError('NETWORK', error instanceof Error ? error.message : 'Network error.');
     }
-    if (!response.ok) throw toError(response.status, parsed);
-    if (typeof parsed !== 'object' || parsed === null) {
-      throw new MfaApiError('BAD_RESPONSE', 'The answer was not an object.', {
-        status: response.status,
-      });
-    }
-    return parsed as T;
   }
 
   const auth = (id: string) => `/authentications/${encodeURIComponent(id)}`;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { MfaErrorCode } from '../client/client.ts';
+import { DEVICE_TYPES } from '../protocol/http.ts';
 import type { DeviceType } from '../protocol/schemas.ts';
 
 /** An error shown in a step; `code` is also the i18n key (`error.<code>`). */
@@ -35,7 +36,7 @@ export const SENDS_CODE: readonly string[] = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP
 export const RESEND_COOLDOWN_SECONDS = 30;
 
 export function isDeviceType(value: string): value is DeviceType {
-  return ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP', 'TOTP', 'FIDO2', 'OATH_TOKEN'].includes(value);
+  return (DEVICE_TYPES as readonly string[]).includes(value);
 }
 
 /** Maps the `name` of a WebAuthn failure (a DOMException or SimpleWebAuthn's WebAuthnError). */

@@ -3,17 +3,18 @@
  * methods; nothing here touches the DOM.
  * @module
  */
-import type { MfaClient } from '../client/client.ts';
+import { MfaApiError, type MfaClient } from '../client/client.ts';
 import type {
   CreateDeviceRequest,
   DeviceType,
   RegistrationCredential,
 } from '../protocol/schemas.ts';
 import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
-import { FlowDriver } from './driver.ts';
+import { FlowDriver, toFlowError } from './driver.ts';
 import {
   initialEnrollState,
   needsDetails,
+  resumable,
   transition,
   type EnrollEvent,
   type EnrollState,
@@ -48,6 +49,10 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   private ticket: string | undefined;
   private readonly allowed: readonly DeviceType[] | undefined;
   private preferred: DeviceType | undefined;
+  /** The last device asked for, to create a FIDO2 device again after a refused registration. */
+  private lastRequest: CreateDeviceRequest | undefined;
+  /** The open WebAuthn ceremony, so leaving the step can wait for it to close. */
+  private ceremony: Promise<unknown> | undefined;
   private readonly fail = (error: FlowError): EnrollEvent => ({
     type: 'FAILED',
     error,
@@ -107,6 +112,7 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
     if (state.step !== 'details') return;
     const method = state.method;
     const request = createRequest(method, details);
+    this.lastRequest = request;
     await this.request(async (signal) => {
       const created = await this.client.createDevice(request, { signal });
       this.dispatch({ type: 'CREATED', method, created, now: this.now() });
@@ -152,15 +158,31 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
     this.dispatch({ type: 'CEREMONY_STARTED' });
     let credential: RegistrationCredential;
     try {
-      credential = await this.webauthn.register(options);
+      const ceremony = this.webauthn.register(options);
+      this.ceremony = ceremony;
+      credential = await ceremony;
     } catch (error) {
       this.dispatch({ type: 'CEREMONY_FAILED', outcome: classifyCeremonyError(error) });
       return;
     } finally {
       this.inFlight = false;
+      this.ceremony = undefined;
     }
     await this.request(async (signal) => {
-      const activated = await this.client.activateDevice(device.id, { credential }, { signal });
+      let activated;
+      try {
+        activated = await this.client.activateDevice(device.id, { credential }, { signal });
+      } catch (error) {
+        // A device gets one registration attempt upstream: replace it so "Try again" can work.
+        if (error instanceof MfaApiError && !isFatal(toFlowError(error))) {
+          await this.client.deleteDevice(device.id, { signal });
+          const created = await this.client.createDevice(this.lastRequest ?? { type: 'FIDO2' }, {
+            signal,
+          });
+          this.dispatch({ type: 'CREATED', method: 'FIDO2', created, now: this.now() });
+        }
+        throw error;
+      }
       this.dispatch({
         type: 'ACTIVATED',
         device: activated.device,
@@ -190,9 +212,11 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
 
   /** Back to the chooser; a device already created stays pending and can be resumed there. */
   async back(): Promise<void> {
-    if (this.inFlight && this.state.step !== 'fido') return;
+    if (this.inFlight && this.ceremony === undefined) return;
     this.webauthn.cancel();
     this.dispatch({ type: 'BACK' });
+    // Let the cancelled ceremony close before the chooser is loaded.
+    while (this.ceremony !== undefined) await this.ceremony.catch(() => undefined);
     await this.request((signal) => this.load(signal));
   }
 
@@ -211,7 +235,16 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   }
 
   private async load(signal: AbortSignal): Promise<void> {
-    const view = await this.client.listDevices({ signal });
+    let view = await this.client.listDevices({ signal });
+    // A TOTP or FIDO2 device left half-way cannot be resumed (its secret or challenge was shown
+    // once); remove it so it neither lingers unseen nor counts towards the device limit.
+    const stale = view.devices.filter(
+      (device) => device.status === 'ACTIVATION_REQUIRED' && !resumable(device),
+    );
+    if (stale.length > 0) {
+      for (const device of stale) await this.client.deleteDevice(device.id, { signal });
+      view = await this.client.listDevices({ signal });
+    }
     this.dispatch({
       type: 'LOADED',
       view,

@@ -95,7 +95,7 @@ export function transition(state: EnrollState, event: EnrollEvent): EnrollState 
     case 'LOADED':
       return chooser(event.view, event.allowed);
     case 'CHOOSE': {
-      if (!('methods' in state) || !state.methods.includes(event.method)) return state;
+      if (state.step !== 'choose' || !state.methods.includes(event.method)) return state;
       const askNickname = state.policy.nicknamePrompt.includes(event.method);
       return {
         step: 'details',
@@ -116,7 +116,8 @@ export function transition(state: EnrollState, event: EnrollEvent): EnrollState 
     case 'FAILED':
       return failed(state, event.error, event.now);
     case 'CREATED':
-      if (!('methods' in state)) return state;
+      // From the details step, or from the FIDO2 step when a spent registration is replaced.
+      if (state.step !== 'details' && state.step !== 'fido') return state;
       return created(state, event.method, event.created, event.now);
     case 'RESUMED': {
       if (state.step !== 'choose' || !isDeviceType(event.device.type)) return state;
@@ -151,7 +152,6 @@ export function transition(state: EnrollState, event: EnrollEvent): EnrollState 
     }
     case 'BACK':
       if (!('methods' in state) || state.step === 'choose') return state;
-      if (state.step === 'fido' && state.waiting) return state;
       return {
         step: 'choose',
         pending: [],
@@ -216,8 +216,8 @@ function chooser(view: DevicesView, allowed: readonly DeviceType[] | undefined):
 }
 
 /**
- * A pending device can be resumed where its code can be asked for again: TOTP secrets and WebAuthn
- * challenges are shown once, so those are removed and started afresh instead.
+ * A pending device can be resumed where its code can be asked for again. TOTP secrets and WebAuthn
+ * challenges are shown once: the driver removes such devices and the person starts afresh.
  */
 export function resumable(device: DeviceView): boolean {
   return SENDS_CODE.includes(device.type) || device.type === 'OATH_TOKEN';

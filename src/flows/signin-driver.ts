@@ -3,7 +3,7 @@
  * machine events. It holds no UI; an element subscribes with `onChange` and renders `state`.
  * @module
  */
-import type { MfaClient } from '../client/client.ts';
+import { MfaApiError, type MfaClient } from '../client/client.ts';
 import type {
   AuthenticationCredential,
   AuthenticationView,
@@ -143,13 +143,21 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
       this.inFlight = false;
     }
     await this.request(async (signal) => {
-      this.loaded(
-        await this.client.submitAssertion(
+      let auth: AuthenticationView;
+      try {
+        auth = await this.client.submitAssertion(
           id,
           { credential, ...(remember ? { remember } : {}) },
           { signal },
-        ),
-      );
+        );
+      } catch (error) {
+        // A checked challenge is spent: read the new one so "Try again" can succeed.
+        if (error instanceof MfaApiError && error.code === 'CREDENTIAL_INVALID') {
+          this.loaded(await this.client.getAuthentication(id, { signal }));
+        }
+        throw error;
+      }
+      this.loaded(auth);
     });
   }
 

@@ -160,6 +160,7 @@ function failed(state: SigninState, error: FlowError, now: number): SigninState 
     return { step: 'failed', error, restartable: true };
   }
   if (!isActive(state)) return { step: 'failed', error, restartable: true };
+  if (state.step === 'fido') return { ...state, busy: false, waiting: false, error };
   if (state.step !== 'code') return { ...state, busy: false, error };
 
   const next = { ...state, busy: false, error };

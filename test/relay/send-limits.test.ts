@@ -47,3 +47,49 @@ describe('send limits per user', () => {
     assert.equal(harness.audits('relay.rate_limited').length, 1, 'audited');
   });
 });
+
+describe('send limits count only devices that are sent a code', () => {
+  let harness: RelayHarness;
+  before(async () => {
+    harness = await RelayHarness.start({ limits: relaxedLimits(['send.device']) });
+  });
+  after(() => {
+    harness.close();
+  });
+
+  it('choosing a TOTP device twice within 30 s is not a resend; choosing SMS twice is', async () => {
+    const phone = '+14155550178';
+    await harness.session('nolan', 'enroll');
+    await harness.enrollTotp();
+    harness.clock.advance(30_000);
+    const started = await harness.send('POST', '/authentications', { body: {} });
+    assert.equal(started.status, 201, started.text);
+    const handle = started.body.id as string;
+    const totpId = started.body.selectedDeviceId as string;
+    for (let round = 0; round < 2; round++) {
+      const chosen = await harness.send('POST', `/authentications/${handle}/device`, {
+        body: { deviceId: totpId },
+      });
+      assert.equal(chosen.status, 200, `round ${String(round)}: ${chosen.text}`);
+    }
+
+    await harness.session('olga', 'enroll');
+    const created = await harness.send('POST', '/devices', { body: { type: 'SMS', phone } });
+    assert.equal(created.status, 201, created.text);
+    const smsId = (created.body.device as { id: string }).id;
+    const activated = await harness.send('POST', `/devices/${smsId}/activation`, {
+      body: { otp: await harness.lastCode(phone) },
+    });
+    assert.equal(activated.status, 200, activated.text);
+    const signin = await harness.send('POST', '/authentications', { body: {} });
+    assert.equal(signin.status, 201, signin.text);
+    const choose = () =>
+      harness.send('POST', `/authentications/${signin.body.id as string}/device`, {
+        body: { deviceId: smsId },
+      });
+    const first = await choose();
+    assert.equal(first.status, 200, first.text);
+    const again = await choose();
+    assertRelayError(again, 429, 'RESEND_TOO_SOON');
+  });
+});
