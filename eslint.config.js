@@ -1,39 +1,35 @@
 // @ts-check
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
+import lit from 'eslint-plugin-lit';
+import litA11y from 'eslint-plugin-lit-a11y';
+import wc from 'eslint-plugin-wc';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Globals available to plain Node scripts (.js/.mjs/.cjs). Declared here rather than
-// pulling in the `globals` package.
-const nodeGlobals = /** @type {const} */ ({
-  process: 'readonly',
-  console: 'readonly',
-  Buffer: 'readonly',
-  URL: 'readonly',
-  URLSearchParams: 'readonly',
-  TextEncoder: 'readonly',
-  TextDecoder: 'readonly',
-  AbortController: 'readonly',
-  AbortSignal: 'readonly',
-  structuredClone: 'readonly',
-  fetch: 'readonly',
-  Request: 'readonly',
-  Response: 'readonly',
-  Headers: 'readonly',
-  crypto: 'readonly',
-  performance: 'readonly',
-  queueMicrotask: 'readonly',
-  setTimeout: 'readonly',
-  clearTimeout: 'readonly',
-  setInterval: 'readonly',
-  clearInterval: 'readonly',
-  setImmediate: 'readonly',
-  clearImmediate: 'readonly',
-  globalThis: 'readonly',
-});
+/** Code that runs in the page: the elements and what they import, browser tests, the demo's assets. */
+const BROWSER_FILES = [
+  'src/elements/**',
+  'src/flows/**',
+  'src/client/**',
+  'src/i18n/**',
+  'test/browser/**',
+  'test/wtr/**/*.ts',
+  '**/*.browser.test.ts',
+  'demo/app/**',
+  'demo/public/**',
+];
 
 export default defineConfig(
-  globalIgnores(['**/node_modules/', 'dist/', '.mfa-data/', 'test-output/', 'coverage/']),
+  globalIgnores([
+    '**/node_modules/',
+    'dist/',
+    '.mfa-data/',
+    'test-output/',
+    'coverage/',
+    'demo/.build/',
+    'custom-elements.json',
+  ]),
 
   {
     linterOptions: {
@@ -80,13 +76,52 @@ export default defineConfig(
     },
   },
 
+  // Browser code.
+  {
+    files: BROWSER_FILES,
+    languageOptions: { globals: globals.browser },
+  },
+
+  // Elements: Lit templates, custom-element rules and template accessibility.
+  {
+    files: ['src/elements/**/*.ts'],
+    extends: [
+      lit.configs['flat/recommended'],
+      wc.configs['flat/best-practice'],
+      litA11y.configs.recommended,
+    ],
+    rules: {
+      // Elements register behind a `customElements.get` guard so a page can load two copies.
+      'wc/guard-define-call': 'error',
+    },
+  },
+
+  // Browser tests: chai's property assertions (`expect(x).to.be.true`) are expressions, and
+  // @open-wc's DOM-diff typings make every `.equal()` look like a promise although only
+  // `.dom.equal()` is one. `accessible()` stays a promise that must be awaited.
+  {
+    files: ['src/elements/**/*.test.ts', '**/*.browser.test.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-expressions': 'off',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: '@open-wc/semantic-dom-diff', name: 'Equal' },
+          ],
+        },
+      ],
+    },
+  },
+
   // Plain JavaScript (config files, scripts): recommended rules with Node globals.
   {
     files: ['**/*.js', '**/*.mjs'],
+    ignores: ['demo/app/**', 'demo/public/**'],
     languageOptions: {
       ecmaVersion: 'latest',
       sourceType: 'module',
-      globals: nodeGlobals,
+      globals: globals.node,
     },
   },
   {
@@ -94,14 +129,7 @@ export default defineConfig(
     languageOptions: {
       ecmaVersion: 'latest',
       sourceType: 'commonjs',
-      globals: {
-        ...nodeGlobals,
-        require: 'readonly',
-        module: 'writable',
-        exports: 'writable',
-        __dirname: 'readonly',
-        __filename: 'readonly',
-      },
+      globals: globals.node,
     },
   },
 );

@@ -11,7 +11,8 @@
 //
 // Usage:
 //   node scripts/test.mjs                     run all suites
-//   node scripts/test.mjs --suite node        run only the named suite(s) (repeatable)
+//   node scripts/test.mjs --suite node        run only the named suite(s) (repeatable):
+//                                             node, browser (Chromium), e2e
 //   node scripts/test.mjs --suite node src/engine/foo.test.ts
 //                                             only test files whose path contains an argument
 //   node scripts/test.mjs --test-name-pattern=totp
@@ -28,7 +29,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ensureProgram } from './prerequisites.mjs';
+import { ensureChromium, ensureProgram } from './prerequisites.mjs';
 
 const scriptDir = dirname(fileURLToPath(import.meta.url));
 
@@ -79,15 +80,43 @@ function walk(root, dir, accept) {
 }
 
 /**
- * Test files of the Node suite: src/**\/*.test.ts and test/**\/*.test.ts,
- * except test/e2e/** and **\/*.browser.test.ts (owned by browser suites).
+ * Test files of the Node suite: src/**\/*.test.ts and test/**\/*.test.ts, except those the
+ * browser suites own: src/elements/** (browser tests), **\/*.browser.test.ts and test/e2e/**.
  * @param {string} root
  */
 export function nodeTestFiles(root) {
   /** @param {string} rel */
   const accept = (rel) =>
-    rel.endsWith('.test.ts') && !rel.endsWith('.browser.test.ts') && !rel.startsWith('test/e2e/');
+    rel.endsWith('.test.ts') &&
+    !rel.endsWith('.browser.test.ts') &&
+    !rel.startsWith('src/elements/') &&
+    !rel.startsWith('test/e2e/');
   return [...walk(root, 'src', accept), ...walk(root, 'test', accept)].sort();
+}
+
+/**
+ * Test files of the browser suite (run in Chromium by the test runner, see
+ * web-test-runner.config.mjs): src/elements/**\/*.test.ts and **\/*.browser.test.ts.
+ * @param {string} root
+ */
+export function browserTestFiles(root) {
+  /** @param {string} rel */
+  const accept = (rel) =>
+    rel.endsWith('.browser.test.ts') ||
+    (rel.startsWith('src/elements/') && rel.endsWith('.test.ts'));
+  const files = new Set(['src', 'test', 'demo'].flatMap((dir) => walk(root, dir, accept)));
+  return [...files].sort();
+}
+
+/**
+ * Test files of the end-to-end suite: test/e2e/**\/*.test.ts (Node tests that start servers and
+ * drive Chromium).
+ * @param {string} root
+ */
+export function e2eTestFiles(root) {
+  /** @param {string} rel */
+  const accept = (rel) => rel.endsWith('.test.ts') && !rel.endsWith('.browser.test.ts');
+  return walk(root, 'test/e2e', accept).sort();
 }
 
 /**
@@ -136,7 +165,79 @@ const SUITES = [
       return readJsonCounts(join(ctx.tmp, 'node-counts.json'));
     },
   },
+  {
+    name: 'browser',
+    command(ctx) {
+      const files = applyFilters(browserTestFiles(ctx.root), ctx.filters);
+      if (files.length === 0) {
+        return 'no browser test files found (src/elements/**/*.test.ts, **/*.browser.test.ts)';
+      }
+      const config = join(ctx.root, 'web-test-runner.config.mjs');
+      if (!existsSync(config)) return 'no web-test-runner.config.mjs in the project root';
+      const chrome = ensureChromium();
+      return {
+        cmd: process.execPath,
+        args: [
+          // The package exports no bin subpath; the CLI sits beside its ESM entry.
+          join(dirname(fileURLToPath(import.meta.resolve('@web/test-runner'))), 'dist', 'bin.js'),
+          '--config',
+          config,
+          ...files,
+        ],
+        env: { CHROME_PATH: chrome, MFA_WTR_COUNTS: join(ctx.tmp, 'browser-counts.json') },
+        detail: `${files.length} file${files.length === 1 ? '' : 's'} in Chromium`,
+      };
+    },
+    counts(ctx) {
+      return readJsonCounts(join(ctx.tmp, 'browser-counts.json'));
+    },
+  },
+  {
+    name: 'e2e',
+    command(ctx) {
+      const files = applyFilters(e2eTestFiles(ctx.root), ctx.filters);
+      if (files.length === 0) return 'no end-to-end test files found (test/e2e/**/*.test.ts)';
+      // The end-to-end tests start the application as `npm start` does.
+      if (!hasStartScript(ctx.root)) return 'no "start" script in package.json to test end to end';
+      const chrome = ensureChromium();
+      // The enrollment tests read the QR code back from a screenshot.
+      if (!ensureProgram('zbarimg', 'zbar-tools')) throw new Error('zbarimg is missing');
+      return {
+        cmd: process.execPath,
+        args: [
+          '--import',
+          import.meta.resolve('tsx'),
+          '--test',
+          // Each file starts its own servers and browser: one at a time on a small machine.
+          '--test-concurrency=1',
+          '--test-timeout=180000',
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          `--test-reporter=${pathToFileURL(join(scriptDir, 'count-reporter.mjs')).href}`,
+          `--test-reporter-destination=${join(ctx.tmp, 'e2e-counts.json')}`,
+          ...ctx.passThrough,
+          ...files,
+        ],
+        env: { CHROME_PATH: chrome },
+        detail: `${files.length} file${files.length === 1 ? '' : 's'}`,
+      };
+    },
+    counts(ctx) {
+      return readJsonCounts(join(ctx.tmp, 'e2e-counts.json'));
+    },
+  },
 ];
+
+/** @param {string} root */
+function hasStartScript(root) {
+  try {
+    /** @type {{ scripts?: Record<string, string> }} */
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    return typeof pkg.scripts?.start === 'string';
+  } catch {
+    return false;
+  }
+}
 
 /**
  * @param {string} file

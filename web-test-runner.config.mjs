@@ -1,0 +1,64 @@
+// @ts-check
+// Browser tests in real Chromium: `node scripts/test.mjs --suite browser` (or `npm run test:browser`).
+// Element tests (src/elements/**/*.test.ts) and any *.browser.test.ts run as ES modules served by
+// the dev server; TypeScript goes through esbuild, CommonJS dependencies are pre-bundled.
+
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher, defaultReporter } from '@web/test-runner';
+import { ensureChromium } from './scripts/prerequisites.mjs';
+import { countReporter } from './test/wtr/count-reporter.mjs';
+import { prebundlePlugin } from './test/wtr/prebundle-plugin.mjs';
+import { webauthnPlugin } from './test/wtr/webauthn-plugin.mjs';
+
+// Flags that keep Chromium from reaching out to the network for updates, sync or field trials.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const countsFile = process.env.MFA_WTR_COUNTS;
+
+/** @type {import('@web/test-runner').TestRunnerConfig} */
+export default {
+  files: [
+    'src/elements/**/*.test.ts',
+    '**/*.browser.test.ts',
+    '!**/node_modules/**',
+    '!dist/**',
+    '!demo/.build/**',
+  ],
+  nodeResolve: true,
+  // Two cores: more pages at once only make each test slower.
+  concurrency: 2,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 120_000,
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: ensureChromium(),
+        headless: true,
+        args: CHROMIUM_ARGS,
+      },
+      // Chromium refuses WebAuthn in a tab that lacks focus, and only one tab of a window has it;
+      // test files run side by side, so each page gets its own window.
+      createPage: ({ context }) => context.newPage({ type: 'window' }),
+    }),
+  ],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+    prebundlePlugin(),
+    webauthnPlugin(),
+  ],
+  testFramework: {
+    // A forgotten virtual authenticator leaves WebAuthn calls pending forever: fail fast.
+    config: { timeout: 5000 },
+  },
+  reporters: countsFile
+    ? [defaultReporter(), countReporter({ file: countsFile })]
+    : [defaultReporter()],
+};
