@@ -1,0 +1,210 @@
+/**
+ * Spanish. Addresses the user with «tú».
+ * @module
+ */
+import type { Messages } from '../types.ts';
+
+const messages: Messages = {
+  // ---- shared
+  'common.region': 'Autenticación multifactor',
+  'common.loading': 'Cargando…',
+  'common.working': 'Espera un momento…',
+  'common.continue': 'Continuar',
+  'common.back': 'Atrás',
+  'common.cancel': 'Cancelar',
+  'common.retry': 'Reintentar',
+  'common.skip': 'Omitir',
+  'common.save': 'Guardar',
+  'common.required': 'Obligatorio',
+  'common.startOver': 'Empezar de nuevo',
+  'common.fatalTitle': 'No hemos podido continuar',
+  'common.countdown': '{minutes}:{seconds}',
+
+  // ---- device and method names
+  'method.SMS': 'Mensaje de texto',
+  'method.VOICE': 'Llamada de voz',
+  'method.EMAIL': 'Correo electrónico',
+  'method.WHATSAPP': 'WhatsApp',
+  'method.TOTP': 'App de autenticación',
+  'method.FIDO2': 'Llave de acceso o llave de seguridad',
+  'method.OATH_TOKEN': 'Token físico',
+  'method.description.SMS': 'Te enviamos un código por SMS al teléfono.',
+  'method.description.VOICE': 'Te llamamos al teléfono y te dictamos un código.',
+  'method.description.EMAIL':
+    'Te enviamos un código por correo electrónico. Es menos seguro que los otros métodos.',
+  'method.description.WHATSAPP': 'Te enviamos un código por WhatsApp.',
+  'method.description.TOTP': 'Códigos de una app como 1Password, Authy o Google Authenticator.',
+  'method.description.FIDO2':
+    'Tu huella digital, tu cara, el bloqueo de pantalla o una llave de seguridad física.',
+  'method.description.OATH_TOKEN': 'Un token con número de serie que muestra códigos.',
+  'method.weaker': 'Menos seguro',
+  'method.recommended': 'Recomendado',
+
+  // ---- building blocks
+  'otp.label': 'Código de verificación',
+  'otp.hint': 'Introduce el código de {length} dígitos.',
+  'otp.invalidFormat': 'Introduce {length} dígitos.',
+  'qr.label': 'Código QR para escanear con tu app de autenticación',
+  'qr.failed': 'No se ha podido mostrar el código QR. Introduce la clave manualmente.',
+  'devicePicker.label': 'Tus métodos de verificación',
+  'devicePicker.default': 'Predeterminado',
+  'devicePicker.lockedUntil': 'Bloqueado hasta las {time}',
+  'devicePicker.serial': 'N.º de serie {serial}',
+  'methodPicker.label': 'Métodos de verificación que puedes añadir',
+
+  // ---- sign-in
+  'signin.title': 'Confirma que eres tú',
+  'signin.starting': 'Obteniendo tus métodos de verificación…',
+  'signin.choose.title': 'Elige cómo verificar tu identidad',
+  'signin.choose.intro': 'Selecciona uno de tus métodos de verificación.',
+  'signin.code.title.SMS': 'Introduce el código que te hemos enviado por SMS',
+  'signin.code.title.VOICE': 'Introduce el código de nuestra llamada',
+  'signin.code.title.EMAIL': 'Introduce el código que te hemos enviado por correo',
+  'signin.code.title.WHATSAPP': 'Introduce el código que te hemos enviado por WhatsApp',
+  'signin.code.title.TOTP': 'Introduce el código de tu app de autenticación',
+  'signin.code.title.OATH_TOKEN': 'Introduce el código de tu token físico',
+  'signin.code.sentTo.SMS': 'Hemos enviado un código al {target}.',
+  'signin.code.sentTo.VOICE': 'Estamos llamando al {target} para darte el código.',
+  'signin.code.sentTo.EMAIL': 'Hemos enviado un código a {target}.',
+  'signin.code.sentTo.WHATSAPP': 'Hemos enviado un código al {target} por WhatsApp.',
+  'signin.code.app': 'Abre {name} e introduce el código que aparece ahora.',
+  'signin.code.appUnnamed': 'Abre tu app de autenticación e introduce el código que aparece ahora.',
+  'signin.code.token': 'Pulsa el botón del token {serial} e introduce el código que aparece.',
+  'signin.code.submit': 'Verificar',
+  'signin.code.attemptsRemaining': {
+    one: 'El código no es correcto. Te queda 1 intento.',
+    many: 'El código no es correcto. Te quedan {count} de intentos.',
+    other: 'El código no es correcto. Te quedan {count} intentos.',
+  },
+  'signin.code.locked': 'Demasiados códigos incorrectos. Podrás volver a intentarlo en {time}.',
+  'signin.code.unlocked': 'Ya puedes volver a intentarlo.',
+  'signin.resend': 'Enviar un código nuevo',
+  'signin.resendIn': 'Enviar un código nuevo en {time}',
+  'signin.resent': 'Te hemos enviado un código nuevo.',
+  'signin.callInstead': 'Prefiero recibir una llamada',
+  'signin.otherMethod': 'Usar otro método',
+  'signin.remember': 'No volver a preguntar en este navegador',
+  'signin.fido.title': 'Usa tu llave de acceso o llave de seguridad',
+  'signin.fido.intro':
+    'Cuando quieras, selecciona «Continuar» y sigue las indicaciones del navegador.',
+  'signin.fido.start': 'Continuar',
+  'signin.fido.waiting': 'Esperando tu llave de acceso o llave de seguridad…',
+  'signin.done.title': 'Identidad verificada',
+  'signin.done.text': 'Te estamos redirigiendo…',
+
+  // ---- enrollment
+  'enroll.title': 'Añade un método de verificación',
+  'enroll.starting': 'Obteniendo tus opciones…',
+  'enroll.choose.title': 'Añade un método de verificación',
+  'enroll.choose.intro': 'Elige cómo quieres confirmar que eres tú al iniciar sesión.',
+  'enroll.choose.none': 'Aquí no puedes añadir ningún método.',
+  'enroll.resume.title': 'Termina lo que has empezado',
+  'enroll.resume.item': 'Continuar la configuración: {name}',
+  'enroll.resume.discard': 'Eliminar {name}',
+  'enroll.limit.title': 'Has alcanzado el número máximo de métodos',
+  'enroll.limit.text': 'Elimina un método que ya no uses antes de añadir otro.',
+  'enroll.phone.title': 'Añade tu número de teléfono',
+  'enroll.phone.titleWhatsApp': 'Añade tu número de WhatsApp',
+  'enroll.phone.label': 'Número de teléfono',
+  'enroll.phone.hint': 'Incluye el prefijo del país; por ejemplo, +1 415 555 2671.',
+  'enroll.phone.extension': 'Extensión (opcional)',
+  'enroll.phone.submit.SMS': 'Enviarme un código por SMS',
+  'enroll.phone.submit.VOICE': 'Llamarme con un código',
+  'enroll.phone.submit.WHATSAPP': 'Enviarme un código por WhatsApp',
+  'enroll.email.title': 'Añade tu dirección de correo electrónico',
+  'enroll.email.label': 'Correo electrónico',
+  'enroll.email.weaker':
+    'El correo electrónico es menos seguro que una app de autenticación o una llave de acceso. Úsalo solo si no tienes otra opción.',
+  'enroll.email.submit': 'Enviarme un código por correo',
+  'enroll.totp.title': 'Configura tu app de autenticación',
+  'enroll.totp.scan': 'Escanea este código QR con tu app de autenticación.',
+  'enroll.totp.manual': '¿No puedes escanearlo? Introduce esta clave en la app:',
+  'enroll.totp.keyLabel': 'Clave de configuración',
+  'enroll.totp.copy': 'Copiar clave',
+  'enroll.totp.copied': 'Clave copiada.',
+  'enroll.totp.copyFailed': 'No se ha podido copiar la clave. Selecciónala y cópiala manualmente.',
+  'enroll.totp.openApp': 'Abrir en una app de autenticación de este dispositivo',
+  'enroll.totp.enterCode': 'Después, introduce el código que aparezca en la app.',
+  'enroll.fido.titlePasskey': 'Crea una llave de acceso',
+  'enroll.fido.titleKey': 'Registra tu llave de seguridad',
+  'enroll.fido.introPasskey':
+    'Tu dispositivo te pedirá que confirmes con tu huella digital, tu cara o el bloqueo de pantalla.',
+  'enroll.fido.introKey': 'Ten a mano tu llave de seguridad. El navegador te pedirá que la toques.',
+  'enroll.fido.start': 'Continuar',
+  'enroll.fido.waiting': 'Esperando tu llave de acceso o llave de seguridad…',
+  'enroll.oath.title': 'Añade tu token físico',
+  'enroll.oath.serial': 'Número de serie',
+  'enroll.oath.serialHint': 'Está impreso en la parte trasera del token.',
+  'enroll.oath.codeIntro': 'Pulsa el botón del token e introduce el código que aparece.',
+  'enroll.oath.resync':
+    'El token no está sincronizado. Vuelve a pulsar el botón e introduce el siguiente código.',
+  'enroll.code.title': 'Introduce el código que te hemos enviado',
+  'enroll.code.sentTo': 'Hemos enviado un código a {target}.',
+  'enroll.code.submit': 'Verificar',
+  'enroll.nickname.title': 'Ponle un nombre a este método',
+  'enroll.nickname.label': 'Nombre',
+  'enroll.nickname.hint': 'Para distinguir tus métodos; por ejemplo, «Móvil del trabajo».',
+  // A label rather than a sentence: the method names differ in gender.
+  'enroll.done.title': 'Método añadido: {method}',
+  'enroll.done.text': 'Podrás usarlo la próxima vez que inicies sesión.',
+  'enroll.stepUp': 'Primero, confirma que eres tú con un método que ya tengas.',
+
+  // ---- WebAuthn outcomes (the browser side of a ceremony)
+  'webauthn.cancelled':
+    'La solicitud se ha cancelado o ha caducado. Selecciona «Reintentar» cuando quieras.',
+  'webauthn.unsupported':
+    'Este navegador no puede usar llaves de acceso ni llaves de seguridad aquí.',
+  'webauthn.securityKeyOnly':
+    'Este dispositivo no admite llaves de acceso integradas. Usa una llave de seguridad.',
+  'webauthn.alreadyRegistered': 'Esta llave de acceso o llave de seguridad ya está registrada.',
+  'webauthn.failed':
+    'No se ha podido usar tu llave de acceso o llave de seguridad. Inténtalo de nuevo.',
+
+  // ---- errors by stable code: the same code the relay answers with
+  'error.BAD_REQUEST': 'Algo en la solicitud no es válido.',
+  'error.INVALID_JSON': 'Algo en la solicitud no es válido.',
+  'error.OTP_FORMAT': 'Introduce el código usando solo dígitos.',
+  'error.OTP_INVALID': 'El código no es correcto.',
+  'error.OTP_EXPIRED': 'El código ha caducado. Solicita uno nuevo.',
+  'error.OTP_REPLAYED': 'Este código ya se ha usado. Espera al siguiente.',
+  'error.OATH_RESYNC_REQUIRED':
+    'El token no está sincronizado. Vuelve a pulsar el botón e introduce el siguiente código.',
+  'error.PHONE_INVALID': 'Introduce un número de móvil válido, con el prefijo del país.',
+  'error.EMAIL_INVALID': 'Introduce una dirección de correo electrónico válida.',
+  'error.CREDENTIAL_INVALID': 'No se ha aceptado tu llave de acceso o llave de seguridad.',
+  'error.DEVICE_LIMIT': 'Has alcanzado el número máximo de métodos.',
+  'error.DELIVERY_FAILED': 'No hemos podido enviar el código. Comprueba el número o la dirección.',
+  'error.SESSION_REQUIRED': 'Tu sesión ha finalizado. Vuelve a iniciar sesión.',
+  'error.TICKET_INVALID': 'Este enlace de inicio de sesión no es válido. Vuelve a iniciar sesión.',
+  'error.TICKET_EXPIRED': 'Este enlace de inicio de sesión ha caducado. Vuelve a iniciar sesión.',
+  'error.TICKET_REPLAYED':
+    'Este enlace de inicio de sesión ya se ha usado. Vuelve a iniciar sesión.',
+  'error.REAUTH_REQUIRED': 'Confirma que eres tú con un método que ya tengas.',
+  'error.CSRF_REJECTED':
+    'Hemos bloqueado la solicitud por tu seguridad. Vuelve a cargar la página.',
+  'error.ORIGIN_FORBIDDEN':
+    'Hemos bloqueado la solicitud por tu seguridad. Vuelve a cargar la página.',
+  'error.PURPOSE_FORBIDDEN': 'Este paso no está disponible aquí.',
+  'error.FACTOR_NOT_ALLOWED': 'Este método no está permitido.',
+  'error.NOT_FOUND': 'No se ha encontrado.',
+  'error.DEVICE_NOT_FOUND': 'Ese método ya no existe.',
+  'error.AUTHENTICATION_NOT_FOUND': 'Esta verificación ha finalizado. Empieza de nuevo.',
+  'error.METHOD_NOT_ALLOWED': 'No es posible hacer eso.',
+  'error.INVALID_STATE': 'Ese paso no es posible ahora. Empieza de nuevo.',
+  'error.BODY_TOO_LARGE': 'Algo en la solicitud es demasiado grande.',
+  'error.UNSUPPORTED_MEDIA_TYPE': 'Algo en la solicitud no es válido.',
+  'error.AUTHENTICATOR_LOCKED': 'Demasiados códigos incorrectos. Inténtalo más tarde.',
+  'error.RATE_LIMITED': 'Demasiados intentos. Espera un momento y vuelve a intentarlo.',
+  'error.RESEND_TOO_SOON': 'Espera un poco antes de pedir otro código.',
+  'error.INTERNAL': 'Algo ha fallado por nuestra parte. Inténtalo de nuevo.',
+  'error.UPSTREAM_UNAVAILABLE':
+    'El servicio de verificación no está disponible. Inténtalo de nuevo en breve.',
+  'error.UPSTREAM_TIMEOUT':
+    'El servicio de verificación no ha respondido a tiempo. Inténtalo de nuevo.',
+  'error.NETWORK': 'Parece que no tienes conexión. Compruébala y vuelve a intentarlo.',
+  'error.TIMEOUT': 'Esto está tardando demasiado. Comprueba tu conexión y vuelve a intentarlo.',
+  'error.BAD_RESPONSE':
+    'El servicio de verificación ha enviado una respuesta que no hemos podido leer.',
+  'error.ABORTED': 'Se ha cancelado la solicitud.',
+};
+export default messages;
