@@ -214,9 +214,7 @@ export function createMfaClient(options: MfaClientOptions = {}): MfaClient {
 /** Turns a relay error body into an `MfaApiError`; anything else is `BAD_RESPONSE`. */
 function toError(status: number, body: unknown): MfaApiError {
   const error =
-    typeof body === 'object' && body !== null && 'error' in body
-      ? (body as { error: unknown }).error
-      : undefined;
+    typeof body === 'object' && body !== null && 'error' in body ? body.error : undefined;
   if (typeof error !== 'object' || error === null) {
     return new MfaApiError('BAD_RESPONSE', `Unexpected ${String(status)} answer.`, { status });
   }

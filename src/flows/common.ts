@@ -51,3 +51,8 @@ export function classifyCeremonyError(error: unknown): CeremonyOutcome {
   if (names.includes('NotSupportedError') || names.includes('SecurityError')) return 'unsupported';
   return 'failed';
 }
+
+/** A copy of `value` without `key` (states drop an error or a ceremony outcome this way). */
+export function omit<T extends object, K extends keyof T>(value: T, key: K): Omit<T, K> {
+  return Object.fromEntries(Object.entries(value).filter(([name]) => name !== key)) as Omit<T, K>;
+}

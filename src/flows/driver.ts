@@ -26,8 +26,13 @@ export abstract class FlowDriver<State, Event> {
     this.abort.abort();
   }
 
+  /** Whether `dispose()` was called (a method, so that it is read afresh after every await). */
+  protected stopped(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   protected dispatch(event: Event): void {
-    if (this.abort.signal.aborted) return;
+    if (this.stopped()) return;
     this.state = this.reduce(this.state, event);
     this.onChange(this.state);
   }
@@ -41,13 +46,13 @@ export abstract class FlowDriver<State, Event> {
     started: Event | undefined,
     failed: (error: FlowError) => Event,
   ): Promise<void> {
-    if (this.inFlight || this.abort.signal.aborted) return;
+    if (this.inFlight || this.stopped()) return;
     this.inFlight = true;
     if (started !== undefined) this.dispatch(started);
     try {
       await work(this.abort.signal);
     } catch (error) {
-      if (!this.abort.signal.aborted) this.dispatch(failed(toFlowError(error)));
+      if (!this.stopped()) this.dispatch(failed(toFlowError(error)));
       // Anything but a relay or network failure is a bug: show it, and let it surface too.
       if (!(error instanceof MfaApiError)) throw error;
     } finally {

@@ -13,6 +13,7 @@ import type {
 } from '../protocol/schemas.ts';
 import {
   isDeviceType,
+  omit,
   RESEND_COOLDOWN_SECONDS,
   SENDS_CODE,
   SESSION_FATAL,
@@ -311,13 +312,11 @@ function hasStep(state: EnrollState): state is WithStep {
 }
 
 function withoutError<T extends { error?: FlowError }>(state: T): T {
-  const { error: _error, ...rest } = state;
-  return rest as T;
+  return omit(state, 'error') as T;
 }
 
 function withoutCeremony<T extends { ceremony?: CeremonyOutcome }>(state: T): T {
-  const { ceremony: _ceremony, ...rest } = state;
-  return rest as T;
+  return omit(state, 'ceremony') as T;
 }
 
 function badResponse(): EnrollState {

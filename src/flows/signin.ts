@@ -7,6 +7,7 @@
 import type { AuthenticationView, DeviceType, DeviceView } from '../protocol/schemas.ts';
 import {
   isDeviceType,
+  omit,
   RESEND_COOLDOWN_SECONDS,
   SENDS_CODE,
   SESSION_FATAL,
@@ -76,8 +77,7 @@ export function transition(state: SigninState, event: SigninEvent): SigninState 
       if (!isActive(state)) return state;
       if (state.step === 'code') return { ...withoutError(state), busy: true, resent: false };
       if (state.step === 'fido') {
-        const { ceremony: _ceremony, ...rest } = withoutError(state);
-        return { ...rest, busy: true };
+        return { ...omit(withoutError(state), 'ceremony'), busy: true };
       }
       return { ...withoutError(state), busy: true };
     case 'FAILED':
@@ -101,8 +101,7 @@ function isActive(state: SigninState): state is ActiveState {
 }
 
 function withoutError<T extends { error?: FlowError }>(state: T): T {
-  const { error: _error, ...rest } = state;
-  return rest as T;
+  return omit(state, 'error') as T;
 }
 
 function fromView(state: SigninState, auth: AuthenticationView, now: number): SigninState {
@@ -174,8 +173,10 @@ function failed(state: SigninState, error: FlowError, now: number): SigninState 
         error.lockedUntil !== undefined
           ? Date.parse(error.lockedUntil)
           : now + (error.retryAfterSeconds ?? 60) * 1000;
-      const { attemptsRemaining: _attempts, ...rest } = next;
-      return { ...rest, lockedUntil: Number.isNaN(until) ? now + 60_000 : until };
+      return {
+        ...omit(next, 'attemptsRemaining'),
+        lockedUntil: Number.isNaN(until) ? now + 60_000 : until,
+      };
     }
     case 'RESEND_TOO_SOON':
       return { ...next, resendAvailableAt: now + (error.retryAfterSeconds ?? 30) * 1000 };

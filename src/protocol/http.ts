@@ -9,3 +9,14 @@ export const CSRF_HEADER = 'X-MFA-CSRF';
 
 /** Where the relay's API is mounted unless configured otherwise. */
 export const DEFAULT_API_BASE = '/mfa/v1';
+
+/** The device types the relay offers, with PingOne's names. */
+export const DEVICE_TYPES = [
+  'SMS',
+  'VOICE',
+  'EMAIL',
+  'WHATSAPP',
+  'TOTP',
+  'FIDO2',
+  'OATH_TOKEN',
+] as const;

@@ -5,15 +5,8 @@
  */
 import { z } from 'zod';
 
-export const DEVICE_TYPES = [
-  'SMS',
-  'VOICE',
-  'EMAIL',
-  'WHATSAPP',
-  'TOTP',
-  'FIDO2',
-  'OATH_TOKEN',
-] as const;
+import { DEVICE_TYPES } from './http.ts';
+
 export const deviceType = z.enum(DEVICE_TYPES);
 export type DeviceType = z.infer<typeof deviceType>;
 
