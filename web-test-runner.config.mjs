@@ -3,12 +3,14 @@
 // Element tests (src/elements/**/*.test.ts) and any *.browser.test.ts run as ES modules served by
 // the dev server; TypeScript goes through esbuild, CommonJS dependencies are pre-bundled.
 
+import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher, defaultReporter } from '@web/test-runner';
 import { ensureChromium } from './scripts/prerequisites.mjs';
 import { countReporter } from './test/wtr/count-reporter.mjs';
 import { prebundlePlugin } from './test/wtr/prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/wtr/webauthn-plugin.mjs';
+import { freePort, startRelay } from './test/wtr/relay-plugin.mjs';
 
 // Flags that keep Chromium from reaching out to the network for updates, sync or field trials.
 const CHROMIUM_ARGS = [
@@ -23,6 +25,13 @@ const CHROMIUM_ARGS = [
 
 const countsFile = process.env.MFA_WTR_COUNTS;
 
+// Element tests talk to a real relay (and the embedded engine behind it) through this origin.
+const port = await freePort();
+const relay = await startRelay({
+  origin: `http://localhost:${String(port)}`,
+  root: fileURLToPath(new URL('.', import.meta.url)),
+});
+
 /** @type {import('@web/test-runner').TestRunnerConfig} */
 export default {
   files: [
@@ -32,7 +41,10 @@ export default {
     '!dist/**',
     '!demo/.build/**',
   ],
+  port,
+  hostname: 'localhost',
   nodeResolve: true,
+  middleware: [relay.middleware],
   // Two cores: more pages at once only make each test slower.
   concurrency: 2,
   concurrentBrowsers: 1,
@@ -53,6 +65,12 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     prebundlePlugin(),
     webauthnPlugin(),
+    {
+      name: 'relay',
+      serverStop() {
+        relay.stop();
+      },
+    },
   ],
   testFramework: {
     // A forgotten virtual authenticator leaves WebAuthn calls pending forever: fail fast.

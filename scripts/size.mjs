@@ -21,6 +21,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { minifyLiterals } from './minify-literals.mjs';
 
 const KB = 1024;
 
@@ -119,7 +120,7 @@ async function buildChunks(root, entries, { all = false } = {}) {
     configFile: false,
     logLevel: 'error',
     publicDir: false,
-    plugins: all ? [allEntry] : [],
+    plugins: all ? [allEntry, minifyLiterals()] : [minifyLiterals()],
     build: {
       write: false,
       minify: true,

@@ -1,14 +1,24 @@
 /**
- * Message catalogs. English ships in the main bundle; every other locale is a separate chunk,
- * loaded the first time an element needs it and kept for the life of the page.
+ * Message catalogs. English ships with the elements, each element adding its own part; every
+ * other locale is a separate chunk, loaded the first time an element needs it and kept for the
+ * life of the page.
  * @module
  */
-import { en } from './locales/en.ts';
+import { enCore } from './locales/en-core.ts';
 import { DEFAULT_LOCALE, type Locale } from './resolve.ts';
-import type { Messages } from './types.ts';
+import type { MessageKey, Messages } from './types.ts';
 
-/** The reference catalog, always available synchronously. */
-export const english: Messages = en;
+/**
+ * The English messages, always available synchronously: the shared part at first, completed by
+ * `addEnglish()` as element modules load. Typed as complete because every element registers the
+ * part it uses before it renders.
+ */
+export const english: Messages = { ...enCore } as Messages;
+
+/** Adds an element's part of the English catalog (`en-signin.ts`, `en-enroll.ts`). */
+export function addEnglish(part: Partial<Record<MessageKey, Messages[MessageKey]>>): void {
+  Object.assign(english, part);
+}
 
 /** A loaded catalog and the locale it is really for (English after a failed load). */
 export interface Catalog {

@@ -5,7 +5,7 @@
  */
 export { LocalizeController } from './controller.ts';
 export type { LocalizeHost, LocalizeOptions, TextKey } from './controller.ts';
-export { catalogs, createCatalogStore, defaultLoaders, english } from './catalogs.ts';
+export { addEnglish, catalogs, createCatalogStore, defaultLoaders, english } from './catalogs.ts';
 export type {
   Catalog,
   CatalogLoader,

@@ -2,12 +2,14 @@
 // language needs. Each locale module is imported through the loader a page would use.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { defaultLoaders, english } from './catalogs.ts';
+import { defaultLoaders } from './catalogs.ts';
+import { en } from './locales/en.ts';
 import { format, placeholders } from './format.ts';
 import { pseudoLocalize } from './locales/pseudo.ts';
 import { SUPPORTED_LOCALES, isRtl, type Locale } from './resolve.ts';
 import type { MessageKey, Messages, PluralMessage } from './types.ts';
 
+const english: Messages = en;
 const englishKeys = Object.keys(english).sort();
 
 function sorted(values: Iterable<string>): string[] {

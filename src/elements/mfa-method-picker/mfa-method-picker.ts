@@ -6,6 +6,10 @@ import { MfaMethodSelectEvent } from '../shared/events.ts';
 import { deviceIcon } from '../shared/icons.ts';
 import { themeStyles } from '../shared/theme.styles.ts';
 import { methodPickerStyles } from './mfa-method-picker.styles.ts';
+import { addEnglish } from '../../i18n/index.ts';
+import { enMethods } from '../../i18n/locales/en-methods.ts';
+
+addEnglish(enMethods);
 
 /** Methods marked as the stronger choice. */
 const RECOMMENDED: ReadonlySet<DeviceType> = new Set(['FIDO2', 'TOTP']);

@@ -4,6 +4,10 @@ import { LocalizeController } from '../../i18n/index.ts';
 import type { MessageOverrides } from '../../i18n/index.ts';
 import { themeStyles } from '../shared/theme.styles.ts';
 import { qrStyles } from './mfa-qr.styles.ts';
+import { addEnglish } from '../../i18n/index.ts';
+import { enMethods } from '../../i18n/locales/en-methods.ts';
+
+addEnglish(enMethods);
 
 /** Builds a QR symbol (error correction M) for a text. */
 export type QrEncode = (text: string) => QRCode;

@@ -1,0 +1,19 @@
+// @ts-check
+// A Vite (rolldown) plugin that minifies the CSS and HTML inside Lit's css`` and html`` template
+// literals of our sources. The bundler minifies code but leaves template text as written, and in
+// an element library that text (styles above all) is a large part of the bytes shipped.
+
+import { minifyHTMLLiterals } from 'minify-literals';
+
+/** @returns {import('vite').Plugin} */
+export function minifyLiterals() {
+  return {
+    name: 'mfa:minify-literals',
+    async transform(code, id) {
+      if (!/[\\/]src[\\/].*\.ts$/.test(id) || !/\b(?:html|css|svg)`/.test(code)) return null;
+      const result = await minifyHTMLLiterals(code, { fileName: id });
+      if (!result) return null;
+      return { code: result.code, map: result.map };
+    },
+  };
+}

@@ -1,0 +1,671 @@
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { EnrollDriver, isFatal, type DeviceDetails } from '../../flows/enroll-driver.ts';
+import { initialEnrollState, type EnrollState } from '../../flows/enroll.ts';
+import { isDeviceType, SENDS_CODE } from '../../flows/common.ts';
+import { DEVICE_TYPES } from '../../protocol/http.ts';
+import type { DeviceType } from '../../protocol/schemas.ts';
+import '../mfa-method-picker/mfa-method-picker.ts';
+import '../mfa-otp-input/mfa-otp-input.ts';
+import '../mfa-signin/mfa-signin.ts';
+import type { MfaOtpInput } from '../mfa-otp-input/mfa-otp-input.ts';
+import { MfaEnrolledEvent, type MfaMethodSelectEvent } from '../shared/events.ts';
+import { FlowElement } from '../shared/flow-element.ts';
+import { themeStyles } from '../shared/theme.styles.ts';
+import { browserWebAuthn, preloadWebAuthn } from '../shared/webauthn.ts';
+import { enrollStyles } from './mfa-enroll.styles.ts';
+import { addEnglish } from '../../i18n/index.ts';
+import { enEnroll } from '../../i18n/locales/en-enroll.ts';
+
+addEnglish(enEnroll);
+
+type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
+
+/**
+ * The pairing wizard for one new MFA device: choose a method the policy allows, give its details,
+ * prove possession (a code, a QR code scanned into an app, or a passkey / security key), done.
+ * A device left half-way can be resumed or removed.
+ *
+ * @summary Add an MFA device: TOTP app, SMS, voice, email, WhatsApp, passkey or security key,
+ *   hardware token.
+ *
+ * @fires mfa-enrolled - {MfaEnrolledEvent} A device is active; `detail.result` is a signed result
+ *   (activating a device proves possession of it).
+ * @fires mfa-error - {MfaErrorEvent} A failure was shown; `detail.fatal` when a new ticket is needed.
+ * @fires mfa-step - {MfaStepEvent} A new step is shown (`choose`, `details`, `totp`, `fido`, `code`,
+ *   `reauth`, `done`, `failed`).
+ *
+ * @csspart base - The element's frame.
+ * @csspart heading - The heading of the current step (focused when the step changes).
+ * @csspart body - The step's content.
+ * @csspart status - The polite live region (visually hidden) that announces status and errors.
+ * @csspart error - A visible error message.
+ * @csspart actions - The row of secondary actions.
+ * @csspart submit - The primary button of the step.
+ * @csspart key - The TOTP setup key.
+ *
+ * @cssprop --mfa-color-primary - Accent colour (buttons, links, focus).
+ * @cssprop --mfa-color-on-primary - Text on the accent colour.
+ * @cssprop --mfa-color-text - Text colour.
+ * @cssprop --mfa-color-text-muted - Secondary text.
+ * @cssprop --mfa-color-surface - Background.
+ * @cssprop --mfa-color-border - Borders of fields and lists.
+ * @cssprop --mfa-color-danger - Errors.
+ * @cssprop --mfa-color-success - Confirmations.
+ * @cssprop --mfa-color-focus - Focus ring.
+ * @cssprop --mfa-radius - Corner radius.
+ * @cssprop --mfa-font-family - Font.
+ * @cssprop --mfa-font-size - Base font size.
+ * @cssprop --mfa-spacing - Base spacing unit.
+ * @cssprop --mfa-max-width - Maximum width of the element.
+ */
+export class MfaEnroll extends FlowElement {
+  static override properties = {
+    ...FlowElement.properties,
+    methods: { type: String },
+    method: { type: String },
+    state: { state: true },
+    copied: { state: true },
+  };
+
+  static override styles = [themeStyles, ...enrollStyles];
+
+  /** Comma-separated device types the host allows (`totp,sms,fido2`…); the policy decides within. */
+  declare methods: string;
+  /** Go straight to this method when it is offered (`totp`, `sms`…). */
+  declare method: string;
+  declare private state: EnrollState;
+  declare private copied: 'yes' | 'failed' | undefined;
+  private driver: EnrollDriver | undefined;
+  private announced: unknown;
+  private reportedError: unknown;
+  private qrLoaded = false;
+
+  constructor() {
+    super();
+    this.methods = '';
+    this.method = '';
+    this.state = initialEnrollState;
+    this.copied = undefined;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.driver) void this.begin();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.driver?.dispose();
+    this.driver = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    const restart = ['ticket', 'api', 'methods'].some(
+      (name) => changed.has(name) && changed.get(name) !== undefined,
+    );
+    if (restart && this.driver && this.isConnected) {
+      this.driver.dispose();
+      void this.begin();
+    }
+    if (this.state.step === 'fido') void preloadWebAuthn();
+    if (this.state.step === 'totp' && !this.qrLoaded) {
+      // The QR encoder is a separate chunk, fetched only when this step opens.
+      this.qrLoaded = true;
+      void import('../mfa-qr/mfa-qr.ts');
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    const { state } = this;
+    if (state.step === 'done' && this.announced !== state) {
+      this.announced = state;
+      this.dispatchEvent(
+        new MfaEnrolledEvent({
+          deviceId: state.device.id,
+          method: state.method,
+          ...(state.result !== undefined ? { result: state.result } : {}),
+        }),
+      );
+    }
+    const error =
+      state.step === 'failed' ? state.error : 'error' in state ? state.error : undefined;
+    if (error && error !== this.reportedError) {
+      this.reportedError = error;
+      this.reportError(error, state.step === 'failed' && (!state.restartable || isFatal(error)));
+    }
+  }
+
+  private begin(): Promise<void> {
+    this.state = initialEnrollState;
+    const allowed = parseMethods(this.methods);
+    const preferred = parseMethods(this.method)?.[0];
+    this.driver = new EnrollDriver({
+      client: this.createClient(),
+      webauthn: browserWebAuthn,
+      ...(this.ticket ? { ticket: this.ticket } : {}),
+      ...(allowed ? { methods: allowed } : {}),
+      ...(preferred ? { method: preferred } : {}),
+      onChange: (state) => {
+        if (state.step !== 'totp') this.copied = undefined;
+        this.state = state;
+      },
+    });
+    return this.driver.start();
+  }
+
+  protected stepKey(): string {
+    const { state } = this;
+    const device = 'device' in state ? state.device.id : '';
+    const method = 'method' in state && typeof state.method === 'string' ? state.method : '';
+    return `${state.step}:${method}:${device}`;
+  }
+
+  protected stepInfo(): { step: string; method?: DeviceType } {
+    const { state } = this;
+    if ('method' in state) return { step: state.step, method: state.method };
+    if (state.step === 'totp') return { step: state.step, method: 'TOTP' };
+    if (state.step === 'fido') return { step: state.step, method: 'FIDO2' };
+    return { step: state.step };
+  }
+
+  protected countdownEnd(): number | undefined {
+    const { state } = this;
+    return state.step === 'code' && state.resendAvailableAt !== undefined
+      ? state.resendAvailableAt
+      : undefined;
+  }
+
+  protected override render(): TemplateResult {
+    const { state } = this;
+    const t = this.i18n;
+    switch (state.step) {
+      case 'starting':
+        return this.frame({
+          heading: t.msg('enroll.title'),
+          body: html`<div class="spinner" aria-hidden="true"></div>
+            <p class="intro">${t.msg('enroll.starting')}</p>`,
+          announce: t.msg('enroll.starting'),
+        });
+      case 'choose':
+        return this.renderChoose(state);
+      case 'details':
+        return this.renderDetails(state);
+      case 'totp':
+        return this.renderTotp(state);
+      case 'fido':
+        return this.renderFido(state);
+      case 'code':
+        return this.renderCode(state);
+      case 'reauth':
+        return this.frame({
+          heading: t.msg('signin.title'),
+          body: html`<p class="intro">${t.msg('enroll.stepUp')}</p>
+            <mfa-signin
+              api=${this.api}
+              theme=${this.theme ?? nothing}
+              .strings=${this.strings}
+              @mfa-complete=${this.onReauthenticated}
+            ></mfa-signin>`,
+          actions: this.backButton(false),
+        });
+      case 'done':
+        return this.frame({
+          heading: t.msg('enroll.done.title', { method: t.msg(`method.${state.method}`) }),
+          body: html`<p class="intro">${t.msg('enroll.done.text')}</p>`,
+          announce: t.msg('enroll.done.title', { method: t.msg(`method.${state.method}`) }),
+        });
+      case 'failed':
+        return this.frame({
+          heading: t.msg('common.fatalTitle'),
+          body: html`<p class="error" part="error">${this.errorText(state.error)}</p>`,
+          actions:
+            state.restartable && !isFatal(state.error)
+              ? html`<button class="primary" part="submit" @click=${this.onRestart}>
+                  ${t.msg('common.retry')}
+                </button>`
+              : nothing,
+        });
+    }
+  }
+
+  private renderChoose(state: Step<'choose'>): TemplateResult {
+    const t = this.i18n;
+    const pending = state.pending.length
+      ? html`<section class="pending" aria-labelledby="pending-title">
+          <h3 id="pending-title">${t.msg('enroll.resume.title')}</h3>
+          <ul>
+            ${state.pending.map((device) => {
+              const name = this.deviceName(device);
+              return html`<li>
+                <button
+                  class="secondary"
+                  type="button"
+                  ?disabled=${state.busy}
+                  @click=${() => {
+                    this.driver?.resume(device.id);
+                  }}
+                >
+                  ${t.msg('enroll.resume.item', { name })}
+                </button>
+                <button
+                  class="link"
+                  type="button"
+                  ?disabled=${state.busy}
+                  @click=${() => {
+                    void this.driver?.discard(device.id);
+                  }}
+                >
+                  ${t.msg('enroll.resume.discard', { name })}
+                </button>
+              </li>`;
+            })}
+          </ul>
+        </section>`
+      : nothing;
+    if (state.limitReached) {
+      return this.frame({
+        heading: t.msg('enroll.limit.title'),
+        body: html`<p class="intro">${t.msg('enroll.limit.text')}</p>
+          ${pending}`,
+        announce: t.msg('enroll.limit.title'),
+      });
+    }
+    return this.frame({
+      heading: t.msg('enroll.choose.title'),
+      body: html`${pending}
+        <p class="intro">
+          ${state.methods.length ? t.msg('enroll.choose.intro') : t.msg('enroll.choose.none')}
+        </p>
+        ${state.error ? html`<p class="error" part="error">${this.errorText(state.error)}</p>` : nothing}
+        ${
+          state.methods.length
+            ? html`<mfa-method-picker
+                .methods=${state.methods}
+                ?disabled=${state.busy}
+                .strings=${this.strings}
+                @mfa-method-select=${this.onMethodSelect}
+              ></mfa-method-picker>`
+            : nothing
+        }`,
+      announce: state.busy ? t.msg('common.working') : this.errorText(state.error),
+    });
+  }
+
+  private renderDetails(state: Step<'details'>): TemplateResult {
+    const t = this.i18n;
+    const { method } = state;
+    const error = this.errorText(state.error);
+    const field = state.error?.code;
+    const phone = method === 'SMS' || method === 'VOICE' || method === 'WHATSAPP';
+    const heading =
+      method === 'WHATSAPP'
+        ? t.msg('enroll.phone.titleWhatsApp')
+        : phone
+          ? t.msg('enroll.phone.title')
+          : method === 'EMAIL'
+            ? t.msg('enroll.email.title')
+            : method === 'OATH_TOKEN'
+              ? t.msg('enroll.oath.title')
+              : t.msg('enroll.nickname.title');
+    const submit = phone
+      ? t.msg(`enroll.phone.submit.${method}`)
+      : method === 'EMAIL'
+        ? t.msg('enroll.email.submit')
+        : t.msg('common.continue');
+    const invalid = (mine: boolean) => (mine && error ? 'true' : 'false');
+    const describedBy = (mine: boolean, hint?: string) =>
+      [hint, mine && error ? 'details-error' : undefined].filter(Boolean).join(' ') || nothing;
+    const phoneError = field === 'PHONE_INVALID' || field === 'DELIVERY_FAILED';
+    return this.frame({
+      heading,
+      body: html`<form novalidate @submit=${this.onSubmitDetails}>
+        ${
+          phone
+            ? html`<div>
+                  <label for="phone">${t.msg('enroll.phone.label')}</label>
+                  <input
+                    id="phone"
+                    name="phone"
+                    type="tel"
+                    autocomplete="tel"
+                    inputmode="tel"
+                    required
+                    maxlength="40"
+                    aria-invalid=${invalid(phoneError)}
+                    aria-describedby=${describedBy(phoneError, 'phone-hint')}
+                    ?disabled=${state.busy}
+                  />
+                  <p class="hint" id="phone-hint">${t.msg('enroll.phone.hint')}</p>
+                </div>
+                ${
+                  method === 'VOICE'
+                    ? html`<div>
+                        <label for="extension">${t.msg('enroll.phone.extension')}</label>
+                        <input
+                          id="extension"
+                          name="extension"
+                          inputmode="numeric"
+                          autocomplete="off"
+                          maxlength="10"
+                          ?disabled=${state.busy}
+                        />
+                      </div>`
+                    : nothing
+                }`
+            : nothing
+        }
+        ${
+          method === 'EMAIL'
+            ? html`<p class="notice">${t.msg('enroll.email.weaker')}</p>
+                <div>
+                  <label for="email">${t.msg('enroll.email.label')}</label>
+                  <input
+                    id="email"
+                    name="email"
+                    type="email"
+                    autocomplete="email"
+                    required
+                    maxlength="254"
+                    aria-invalid=${invalid(field === 'EMAIL_INVALID' || field === 'DELIVERY_FAILED')}
+                    aria-describedby=${describedBy(
+                      field === 'EMAIL_INVALID' || field === 'DELIVERY_FAILED',
+                    )}
+                    ?disabled=${state.busy}
+                  />
+                </div>`
+            : nothing
+        }
+        ${
+          method === 'OATH_TOKEN'
+            ? html`<div>
+                <label for="serial">${t.msg('enroll.oath.serial')}</label>
+                <input
+                  id="serial"
+                  name="serial"
+                  autocomplete="off"
+                  autocapitalize="characters"
+                  spellcheck="false"
+                  required
+                  maxlength="64"
+                  aria-invalid=${invalid(field === 'BAD_REQUEST' || field === 'DEVICE_NOT_FOUND')}
+                  aria-describedby=${describedBy(
+                    field === 'BAD_REQUEST' || field === 'DEVICE_NOT_FOUND',
+                    'serial-hint',
+                  )}
+                  ?disabled=${state.busy}
+                />
+                <p class="hint" id="serial-hint">${t.msg('enroll.oath.serialHint')}</p>
+              </div>`
+            : nothing
+        }
+        ${
+          state.askNickname
+            ? html`<div>
+                <label for="nickname">${t.msg('enroll.nickname.label')}</label>
+                <input
+                  id="nickname"
+                  name="nickname"
+                  autocomplete="off"
+                  maxlength="100"
+                  aria-describedby="nickname-hint"
+                  ?disabled=${state.busy}
+                />
+                <p class="hint" id="nickname-hint">${t.msg('enroll.nickname.hint')}</p>
+              </div>`
+            : nothing
+        }
+        ${error ? html`<p class="error" part="error" id="details-error">${error}</p>` : nothing}
+        <button class="primary" part="submit" type="submit" ?disabled=${state.busy}>
+          ${submit}
+        </button>
+      </form>`,
+      announce: state.busy ? t.msg('common.working') : error,
+      actions: this.backButton(state.busy),
+    });
+  }
+
+  private renderTotp(state: Step<'totp'>): TemplateResult {
+    const t = this.i18n;
+    const groups = state.secret.match(/.{1,4}/g) ?? [state.secret];
+    const error = this.errorText(state.error);
+    return this.frame({
+      heading: t.msg('enroll.totp.title'),
+      body: html`<p>${t.msg('enroll.totp.scan')}</p>
+        <mfa-qr .value=${state.keyUri} .strings=${this.strings} part="qr"></mfa-qr>
+        <p>${t.msg('enroll.totp.manual')}</p>
+        <div class="key-row">
+          <code part="key" class="key" aria-label=${t.msg('enroll.totp.keyLabel')} translate="no"
+            >${groups.join(' ')}</code
+          >
+          <button class="secondary" type="button" @click=${this.onCopy}>
+            ${t.msg('enroll.totp.copy')}
+          </button>
+        </div>
+        ${
+          this.copied === 'failed'
+            ? html`<p class="error" part="error">${t.msg('enroll.totp.copyFailed')}</p>`
+            : nothing
+        }
+        <a class="app-link" href=${state.keyUri}>${t.msg('enroll.totp.openApp')}</a>
+        <form novalidate @submit=${this.onSubmitCode}>
+          <p>${t.msg('enroll.totp.enterCode')}</p>
+          <mfa-otp-input
+            .length=${state.policy.otpLength.TOTP ?? 6}
+            .error=${error}
+            ?disabled=${state.busy}
+            .strings=${this.strings}
+            @mfa-code-complete=${this.onCodeComplete}
+          ></mfa-otp-input>
+          <button class="primary" part="submit" type="submit" ?disabled=${state.busy}>
+            ${t.msg('enroll.code.submit')}
+          </button>
+        </form>`,
+      // The code field announces its own error.
+      announce: state.busy
+        ? t.msg('common.working')
+        : this.copied === 'yes'
+          ? t.msg('enroll.totp.copied')
+          : this.copied === 'failed'
+            ? t.msg('enroll.totp.copyFailed')
+            : '',
+      actions: this.backButton(state.busy),
+    });
+  }
+
+  private renderFido(state: Step<'fido'>): TemplateResult {
+    const t = this.i18n;
+    const passkey = state.kind === 'passkey';
+    const problem = state.ceremony
+      ? t.msg(`webauthn.${state.ceremony}`)
+      : this.errorText(state.error);
+    return this.frame({
+      heading: passkey ? t.msg('enroll.fido.titlePasskey') : t.msg('enroll.fido.titleKey'),
+      body: html`<p class="intro">
+          ${passkey ? t.msg('enroll.fido.introPasskey') : t.msg('enroll.fido.introKey')}
+        </p>
+        ${problem ? html`<p class="error" part="error">${problem}</p>` : nothing}
+        <button
+          class="primary"
+          part="submit"
+          type="button"
+          ?disabled=${state.busy}
+          @click=${this.onRegister}
+        >
+          ${state.ceremony || state.error ? t.msg('common.retry') : t.msg('enroll.fido.start')}
+        </button>`,
+      announce: state.waiting ? t.msg('enroll.fido.waiting') : problem,
+      actions: this.backButton(false),
+    });
+  }
+
+  private renderCode(state: Step<'code'>): TemplateResult {
+    const t = this.i18n;
+    const { device, method } = state;
+    const sends = SENDS_CODE.includes(method);
+    const resendIn = this.secondsUntil(state.resendAvailableAt);
+    const error = state.resync ? t.msg('enroll.oath.resync') : this.errorText(state.error);
+    const intro = sends
+      ? t.msg('enroll.code.sentTo', { target: device.target ?? '' })
+      : t.msg('enroll.oath.codeIntro');
+    const length = method === 'OATH_TOKEN' ? 8 : (state.policy.otpLength[method] ?? 6);
+    return this.frame({
+      heading: method === 'OATH_TOKEN' ? t.msg('enroll.oath.title') : t.msg('enroll.code.title'),
+      body: html`<p class="intro">${intro}</p>
+        <form novalidate @submit=${this.onSubmitCode}>
+          <mfa-otp-input
+            .length=${length}
+            .error=${error}
+            ?disabled=${state.busy}
+            ?webotp=${method === 'SMS'}
+            .strings=${this.strings}
+            @mfa-code-complete=${this.onCodeComplete}
+          ></mfa-otp-input>
+          <button class="primary" part="submit" type="submit" ?disabled=${state.busy}>
+            ${t.msg('enroll.code.submit')}
+          </button>
+        </form>`,
+      announce: state.busy ? t.msg('common.working') : state.resent ? t.msg('signin.resent') : '',
+      actions: html`${
+        sends
+          ? html`<button
+              class="link"
+              type="button"
+              ?disabled=${state.busy || resendIn > 0}
+              @click=${this.onResend}
+            >
+              ${
+                resendIn > 0
+                  ? t.msg('signin.resendIn', { time: t.formatCountdown(resendIn) })
+                  : t.msg('signin.resend')
+              }
+            </button>`
+          : nothing
+      }
+      ${this.backButton(state.busy)}`,
+    });
+  }
+
+  private backButton(disabled: boolean): TemplateResult | typeof nothing {
+    const { state } = this;
+    // With a single method and nothing pending there is nothing to go back to.
+    if ('methods' in state && state.methods.length < 2 && this.method) return nothing;
+    return html`<button class="link" type="button" ?disabled=${disabled} @click=${this.onBack}>
+      ${this.i18n.msg('common.back')}
+    </button>`;
+  }
+
+  private deviceName(device: {
+    type: string;
+    nickname?: string;
+    target?: string;
+    serialNumber?: string;
+  }): string {
+    const kind = isDeviceType(device.type) ? this.i18n.msg(`method.${device.type}`) : device.type;
+    const detail = device.nickname ?? device.target ?? device.serialNumber;
+    return detail ? `${kind} (${detail})` : kind;
+  }
+
+  private otpInput(): MfaOtpInput | null {
+    return this.renderRoot.querySelector('mfa-otp-input');
+  }
+
+  private readonly onMethodSelect = (event: MfaMethodSelectEvent) => {
+    void this.driver?.chooseMethod(event.detail.method);
+  };
+
+  private readonly onSubmitDetails = (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const value = (name: string) =>
+      (form.elements.namedItem(name) as HTMLInputElement | null)?.value.trim() ?? '';
+    const details: DeviceDetails = {};
+    const { state } = this;
+    if (state.step !== 'details') return;
+    // Empty required fields are answered here, without a request.
+    const required = ['phone', 'email', 'serial'].find(
+      (name) => form.elements.namedItem(name) && value(name) === '',
+    );
+    if (required) {
+      (form.elements.namedItem(required) as HTMLInputElement).focus();
+      return;
+    }
+    if (value('phone')) details.phone = value('phone');
+    if (value('extension')) details.extension = value('extension');
+    if (value('email')) details.email = value('email');
+    if (value('serial')) details.serialNumber = value('serial');
+    if (value('nickname')) details.nickname = value('nickname');
+    void this.driver?.submitDetails(details);
+  };
+
+  private readonly onSubmitCode = (event: SubmitEvent) => {
+    event.preventDefault();
+    const input = this.otpInput();
+    const value = input?.value ?? '';
+    if (value.length < 6) {
+      input?.focus();
+      return;
+    }
+    void this.driver?.submitCode(value).then(() => {
+      if (this.state.step === 'code' || this.state.step === 'totp') {
+        this.otpInput()?.clear();
+        this.otpInput()?.focus();
+      }
+    });
+  };
+
+  private readonly onCodeComplete = () => {
+    this.renderRoot.querySelector('form')?.requestSubmit();
+  };
+
+  private readonly onCopy = async () => {
+    if (this.state.step !== 'totp') return;
+    try {
+      await navigator.clipboard.writeText(this.state.secret);
+      this.copied = 'yes';
+    } catch {
+      // Clipboard access can be refused (permissions, insecure context): say so, keep the key shown.
+      this.copied = 'failed';
+    }
+  };
+
+  private readonly onResend = () => {
+    void this.driver?.resendCode();
+  };
+
+  private readonly onRegister = () => {
+    void this.driver?.register();
+  };
+
+  private readonly onBack = () => {
+    void this.driver?.back();
+  };
+
+  private readonly onReauthenticated = (event: Event) => {
+    // The inner sign-in's result is not the host's business: enrollment fires its own.
+    event.stopPropagation();
+    void this.driver?.reauthenticated();
+  };
+
+  private readonly onRestart = () => {
+    void this.driver?.start();
+  };
+}
+
+/** `"totp, SMS"` → `['TOTP', 'SMS']`; unknown names are dropped; empty → no restriction. */
+export function parseMethods(value: string): DeviceType[] | undefined {
+  const names = value
+    .split(/[\s,]+/)
+    .map((name) => name.trim().toUpperCase().replace(/-/g, '_'))
+    .filter(Boolean);
+  if (names.length === 0) return undefined;
+  return DEVICE_TYPES.filter((type) => names.includes(type));
+}
+
+if (!customElements.get('mfa-enroll')) customElements.define('mfa-enroll', MfaEnroll);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mfa-enroll': MfaEnroll;
+  }
+}

@@ -1,0 +1,426 @@
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { SigninDriver } from '../../flows/signin-driver.ts';
+import { initialSigninState, voiceAlternative, type SigninState } from '../../flows/signin.ts';
+import { SENDS_CODE } from '../../flows/common.ts';
+import type { DeviceType, DeviceView } from '../../protocol/schemas.ts';
+import type { TextKey } from '../../i18n/index.ts';
+import '../mfa-otp-input/mfa-otp-input.ts';
+import type { MfaOtpInput } from '../mfa-otp-input/mfa-otp-input.ts';
+import { MfaCompleteEvent, type MfaDeviceSelectEvent } from '../shared/events.ts';
+import { FlowElement } from '../shared/flow-element.ts';
+import { themeStyles } from '../shared/theme.styles.ts';
+import { browserWebAuthn, preloadWebAuthn } from '../shared/webauthn.ts';
+import { signinStyles } from './mfa-signin.styles.ts';
+import { addEnglish } from '../../i18n/index.ts';
+import { enSignin } from '../../i18n/locales/en-signin.ts';
+
+addEnglish(enSignin);
+
+type CodeState = Extract<SigninState, { step: 'code' }>;
+type FidoState = Extract<SigninState, { step: 'fido' }>;
+
+/**
+ * Second-factor sign-in for a person who passed the first factor: picks a device (or takes the
+ * policy's default), asks for its one-time code or runs the passkey / security key ceremony, and
+ * hands the relay's signed result to the host.
+ *
+ * @summary Verify a returning user with one of their MFA devices.
+ *
+ * @fires mfa-complete - {MfaCompleteEvent} Verified; `detail.result` is the signed result for the
+ *   host's server, `detail.method` the device type used.
+ * @fires mfa-error - {MfaErrorEvent} A failure was shown; `detail.fatal` when a new ticket is needed.
+ * @fires mfa-step - {MfaStepEvent} A new step is shown (`choose`, `code`, `fido`, `done`, `failed`).
+ *
+ * @csspart base - The element's frame.
+ * @csspart heading - The heading of the current step (focused when the step changes).
+ * @csspart body - The step's content.
+ * @csspart status - The polite live region (visually hidden) that announces status and errors.
+ * @csspart error - A visible error message.
+ * @csspart actions - The row of secondary actions.
+ * @csspart submit - The primary button of the step.
+ *
+ * @cssprop --mfa-color-primary - Accent colour (buttons, links, focus).
+ * @cssprop --mfa-color-on-primary - Text on the accent colour.
+ * @cssprop --mfa-color-text - Text colour.
+ * @cssprop --mfa-color-text-muted - Secondary text.
+ * @cssprop --mfa-color-surface - Background.
+ * @cssprop --mfa-color-border - Borders of fields and lists.
+ * @cssprop --mfa-color-danger - Errors.
+ * @cssprop --mfa-color-success - Confirmations.
+ * @cssprop --mfa-color-focus - Focus ring.
+ * @cssprop --mfa-radius - Corner radius.
+ * @cssprop --mfa-font-family - Font.
+ * @cssprop --mfa-font-size - Base font size.
+ * @cssprop --mfa-spacing - Base spacing unit.
+ * @cssprop --mfa-max-width - Maximum width of the element.
+ */
+export class MfaSignin extends FlowElement {
+  static override properties = {
+    ...FlowElement.properties,
+    state: { state: true },
+    remember: { state: true },
+  };
+
+  static override styles = [themeStyles, ...signinStyles];
+
+  declare private state: SigninState;
+  declare private remember: boolean;
+  private driver: SigninDriver | undefined;
+  private completed = false;
+  private reportedError: unknown;
+
+  constructor() {
+    super();
+    this.state = initialSigninState;
+    this.remember = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.driver) void this.begin();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.driver?.dispose();
+    this.driver = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    // Each step's code arrives when the step opens: most sign-ins never show the device list or
+    // a passkey prompt.
+    if (this.state.step === 'choose') void import('../mfa-device-picker/mfa-device-picker.ts');
+    if (this.state.step === 'fido') void preloadWebAuthn();
+    // A new ticket (or relay) means a new sign-in.
+    if ((changed.has('ticket') || changed.has('api')) && this.driver && this.isConnected) {
+      if (changed.get('ticket') !== undefined || changed.get('api') !== undefined) {
+        this.driver.dispose();
+        void this.begin();
+      }
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    const { state } = this;
+    if (state.step === 'done' && !this.completed) {
+      this.completed = true;
+      this.dispatchEvent(new MfaCompleteEvent({ result: state.result, method: state.method }));
+    }
+    const error =
+      state.step === 'failed' ? state.error : 'error' in state ? state.error : undefined;
+    if (error && error !== this.reportedError) {
+      this.reportedError = error;
+      this.reportError(error, state.step === 'failed' && !state.restartable);
+    }
+  }
+
+  private begin(): Promise<void> {
+    this.completed = false;
+    this.state = initialSigninState;
+    this.driver = new SigninDriver({
+      client: this.createClient(),
+      webauthn: browserWebAuthn,
+      ...(this.ticket ? { ticket: this.ticket } : {}),
+      onChange: (state) => {
+        this.state = state;
+      },
+    });
+    return this.driver.start();
+  }
+
+  protected stepKey(): string {
+    const { state } = this;
+    if (state.step === 'code' || state.step === 'fido')
+      return `${state.step}:${state.device?.id ?? ''}`;
+    return state.step;
+  }
+
+  protected stepInfo(): { step: string; method?: DeviceType } {
+    const { state } = this;
+    if (state.step === 'code' || state.step === 'fido') {
+      return {
+        step: state.step,
+        ...(state.device ? { method: state.device.type as DeviceType } : {}),
+      };
+    }
+    return { step: state.step };
+  }
+
+  protected countdownEnd(): number | undefined {
+    const { state } = this;
+    if (state.step !== 'code') return undefined;
+    const ends = [state.lockedUntil, state.resendAvailableAt].filter(
+      (end): end is number => end !== undefined && end > Date.now(),
+    );
+    return ends.length > 0 ? Math.max(...ends) : undefined;
+  }
+
+  protected override render(): TemplateResult {
+    const { state } = this;
+    const t = this.i18n;
+    switch (state.step) {
+      case 'starting':
+        return this.frame({
+          heading: t.msg('signin.title'),
+          body: html`<div class="spinner" aria-hidden="true"></div>
+            <p class="intro">${t.msg('signin.starting')}</p>`,
+          announce: t.msg('signin.starting'),
+        });
+      case 'choose':
+        return this.frame({
+          heading: t.msg('signin.choose.title'),
+          body: html`<p class="intro">${t.msg('signin.choose.intro')}</p>
+            ${
+              state.error
+                ? html`<p class="error" part="error">${this.errorText(state.error)}</p>`
+                : nothing
+            }
+            <mfa-device-picker
+              .devices=${state.auth.devices}
+              ?disabled=${state.busy}
+              .strings=${this.strings}
+              @mfa-device-select=${this.onDeviceSelect}
+            ></mfa-device-picker>`,
+          announce: state.busy ? t.msg('common.working') : this.errorText(state.error),
+        });
+      case 'code':
+        return this.renderCode(state);
+      case 'fido':
+        return this.renderFido(state);
+      case 'done':
+        return this.frame({
+          heading: t.msg('signin.done.title'),
+          body: html`<p class="intro">${t.msg('signin.done.text')}</p>`,
+          announce: t.msg('signin.done.title'),
+        });
+      case 'failed':
+        return this.frame({
+          heading: t.msg('common.fatalTitle'),
+          body: html`<p class="error" part="error">${this.errorText(state.error)}</p>`,
+          actions: state.restartable
+            ? html`<button class="primary" part="submit" @click=${this.onRestart}>
+                ${t.msg('common.retry')}
+              </button>`
+            : undefined,
+        });
+    }
+  }
+
+  private renderCode(state: CodeState): TemplateResult {
+    const t = this.i18n;
+    const { device } = state;
+    const type = device.type as DeviceType;
+    const lockedFor = this.secondsUntil(state.lockedUntil);
+    const locked = lockedFor > 0;
+    const resendIn = this.secondsUntil(state.resendAvailableAt);
+    const sends = SENDS_CODE.includes(type);
+    const voice = voiceAlternative(state);
+    const fieldError =
+      state.error?.code === 'OTP_INVALID' && state.attemptsRemaining !== undefined
+        ? t.plural('signin.code.attemptsRemaining', state.attemptsRemaining)
+        : state.error && state.error.code !== 'AUTHENTICATOR_LOCKED'
+          ? this.errorText(state.error)
+          : '';
+    const lockText = locked
+      ? t.msg('signin.code.locked', { time: t.formatCountdown(lockedFor) })
+      : '';
+    const announce = state.busy
+      ? t.msg('common.working')
+      : locked
+        ? // Announced once when the lock starts; the countdown itself is not read out every second.
+          t.msg('error.AUTHENTICATOR_LOCKED')
+        : state.lockedUntil !== undefined
+          ? t.msg('signin.code.unlocked')
+          : state.resent
+            ? t.msg('signin.resent')
+            : // The code field announces its own error.
+              '';
+
+    return this.frame({
+      heading: t.msg(`signin.code.title.${codeType(type)}`),
+      body: html`<p class="intro">${this.codeIntro(device)}</p>
+        <form novalidate @submit=${this.onSubmitCode}>
+          <mfa-otp-input
+            .length=${state.auth.otpLength ?? 6}
+            .error=${fieldError}
+            ?disabled=${state.busy || locked}
+            ?webotp=${type === 'SMS'}
+            .strings=${this.strings}
+            @mfa-code-complete=${this.onCodeComplete}
+          ></mfa-otp-input>
+          ${locked ? html`<p class="error" part="error">${lockText}</p>` : nothing}
+          ${this.renderRemember(state.auth.rememberBrowser, state.busy)}
+          <button class="primary" part="submit" type="submit" ?disabled=${state.busy || locked}>
+            ${t.msg('signin.code.submit')}
+          </button>
+        </form>`,
+      announce,
+      actions: html`${
+        sends
+          ? html`<button
+              class="link"
+              type="button"
+              ?disabled=${state.busy || resendIn > 0}
+              @click=${this.onResend}
+            >
+              ${
+                resendIn > 0
+                  ? t.msg('signin.resendIn', { time: t.formatCountdown(resendIn) })
+                  : t.msg('signin.resend')
+              }
+            </button>`
+          : nothing
+      }
+      ${
+        voice
+          ? html`<button
+              class="link"
+              type="button"
+              ?disabled=${state.busy}
+              @click=${this.onCallInstead}
+            >
+              ${t.msg('signin.callInstead')}
+            </button>`
+          : nothing
+      }
+      ${this.renderOtherMethod(state.auth.devices.length, state.busy)}`,
+    });
+  }
+
+  private renderFido(state: FidoState): TemplateResult {
+    const t = this.i18n;
+    const problem = state.ceremony
+      ? t.msg(ceremonyKey(state.ceremony))
+      : this.errorText(state.error);
+    return this.frame({
+      heading: t.msg('signin.fido.title'),
+      body: html`<p class="intro">${t.msg('signin.fido.intro')}</p>
+        ${problem ? html`<p class="error" part="error">${problem}</p>` : nothing}
+        ${this.renderRemember(state.auth.rememberBrowser, state.busy)}
+        <button
+          class="primary"
+          part="submit"
+          type="button"
+          ?disabled=${state.busy}
+          @click=${this.onAssert}
+        >
+          ${state.ceremony || state.error ? t.msg('common.retry') : t.msg('signin.fido.start')}
+        </button>`,
+      announce: state.waiting ? t.msg('signin.fido.waiting') : problem,
+      actions: this.renderOtherMethod(state.auth.devices.length, false),
+    });
+  }
+
+  private renderRemember(allowed: boolean, busy: boolean): TemplateResult | typeof nothing {
+    if (!allowed) return nothing;
+    return html`<label class="check">
+      <input
+        type="checkbox"
+        .checked=${this.remember}
+        ?disabled=${busy}
+        @change=${this.onRememberChange}
+      />
+      <span>${this.i18n.msg('signin.remember')}</span>
+    </label>`;
+  }
+
+  private renderOtherMethod(count: number, disabled: boolean): TemplateResult | typeof nothing {
+    if (count < 2) return nothing;
+    return html`<button
+      class="link"
+      type="button"
+      ?disabled=${disabled}
+      @click=${this.onOtherMethod}
+    >
+      ${this.i18n.msg('signin.otherMethod')}
+    </button>`;
+  }
+
+  private codeIntro(device: DeviceView): string {
+    const t = this.i18n;
+    const type = device.type as DeviceType;
+    if (SENDS_CODE.includes(type)) {
+      return t.msg(`signin.code.sentTo.${type as 'SMS'}`, { target: device.target ?? '' });
+    }
+    if (type === 'OATH_TOKEN')
+      return t.msg('signin.code.token', { serial: device.serialNumber ?? '' });
+    return device.nickname
+      ? t.msg('signin.code.app', { name: device.nickname })
+      : t.msg('signin.code.appUnnamed');
+  }
+
+  private otpInput(): MfaOtpInput | null {
+    return this.renderRoot.querySelector('mfa-otp-input');
+  }
+
+  private readonly onDeviceSelect = (event: MfaDeviceSelectEvent) => {
+    void this.driver?.chooseDevice(event.detail.deviceId);
+  };
+
+  private readonly onSubmitCode = (event: SubmitEvent) => {
+    event.preventDefault();
+    const input = this.otpInput();
+    const value = input?.value ?? '';
+    if (this.state.step !== 'code') return;
+    const length = this.state.auth.otpLength ?? 6;
+    // Hardware tokens show 6 or 8 digits: only the upper bound is known here.
+    const minimum = this.state.device.type === 'OATH_TOKEN' ? 6 : length;
+    if (value.length < minimum || value.length > length) {
+      input?.focus();
+      return;
+    }
+    void this.driver?.submitOtp(value, this.remember).then(() => {
+      if (this.state.step === 'code') {
+        this.otpInput()?.clear();
+        this.otpInput()?.focus();
+      }
+    });
+  };
+
+  private readonly onCodeComplete = () => {
+    this.renderRoot.querySelector('form')?.requestSubmit();
+  };
+
+  private readonly onResend = () => {
+    void this.driver?.resend();
+  };
+
+  private readonly onCallInstead = () => {
+    void this.driver?.callInstead();
+  };
+
+  private readonly onOtherMethod = () => {
+    this.driver?.showDevices();
+  };
+
+  private readonly onAssert = () => {
+    void this.driver?.assert(this.remember);
+  };
+
+  private readonly onRememberChange = (event: Event) => {
+    this.remember = (event.target as HTMLInputElement).checked;
+  };
+
+  private readonly onRestart = () => {
+    void this.driver?.start();
+  };
+}
+
+type CodeDeviceType = 'SMS' | 'VOICE' | 'EMAIL' | 'WHATSAPP' | 'TOTP' | 'OATH_TOKEN';
+
+function codeType(type: DeviceType): CodeDeviceType {
+  return type === 'FIDO2' ? 'TOTP' : type;
+}
+
+function ceremonyKey(outcome: NonNullable<FidoState['ceremony']>): TextKey {
+  return outcome === 'alreadyRegistered' ? 'webauthn.failed' : `webauthn.${outcome}`;
+}
+
+if (!customElements.get('mfa-signin')) customElements.define('mfa-signin', MfaSignin);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'mfa-signin': MfaSignin;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What `<mfa-signin>` and `<mfa-enroll>` share: the common attributes, the relay client, the
+ * catalog, a one-second clock for countdowns, focus on each new step's heading, and a polite
+ * live region that announces status and errors (each step also shows them where they belong).
+ * @module
+ */
+import { html, LitElement, type nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { createMfaClient, type MfaClient } from '../../client/client.ts';
+import { DEFAULT_API_BASE } from '../../protocol/http.ts';
+import { LocalizeController, type MessageOverrides } from '../../i18n/index.ts';
+import type { FlowError } from '../../flows/common.ts';
+import { MfaErrorEvent, MfaStepEvent } from './events.ts';
+import type { DeviceType } from '../../protocol/schemas.ts';
+
+export abstract class FlowElement extends LitElement {
+  static override properties = {
+    ticket: { type: String },
+    api: { type: String },
+    theme: { type: String, reflect: true },
+    strings: { attribute: false },
+    now: { state: true },
+  };
+
+  /** The single-use ticket the host's server minted. Without one, the current session is used. */
+  declare ticket: string;
+  /** Base URL of the relay's API. */
+  declare api: string;
+  /** `light` or `dark`; by default the element follows `prefers-color-scheme`. */
+  declare theme: string | undefined;
+  /** Per-instance replacements for any message of the catalog. */
+  declare strings: MessageOverrides | undefined;
+  /** The clock countdowns are drawn from; moves every second while one runs. */
+  declare protected now: number;
+
+  protected readonly i18n = new LocalizeController(this);
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private lastStepKey = '';
+  private announcement = '';
+
+  constructor() {
+    super();
+    this.ticket = '';
+    this.api = DEFAULT_API_BASE;
+    this.now = Date.now();
+  }
+
+  protected createClient(): MfaClient {
+    return createMfaClient({ baseUrl: this.api });
+  }
+
+  /** A key that changes when a new step is shown (focus moves, `mfa-step` fires). */
+  protected abstract stepKey(): string;
+  /** The step's name and method for `mfa-step`. */
+  protected abstract stepInfo(): { step: string; method?: DeviceType };
+  /** Epoch ms of the next moment a countdown ends, if one is running. */
+  protected abstract countdownEnd(): number | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopClock();
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    const key = this.stepKey();
+    if (key !== this.lastStepKey) {
+      const first = this.lastStepKey === '';
+      this.lastStepKey = key;
+      this.dispatchEvent(new MfaStepEvent(this.stepInfo()));
+      // Not on the first paint: the host page decides where focus starts.
+      if (!first) this.focusHeading();
+    }
+    const end = this.countdownEnd();
+    if (end !== undefined && end > Date.now()) this.startClock();
+    else this.stopClock();
+  }
+
+  protected focusHeading(): void {
+    const heading = this.renderRoot.querySelector<HTMLElement>('h2');
+    heading?.focus();
+  }
+
+  /** Reports an error to the host; the element shows it too. */
+  protected reportError(error: FlowError, fatal: boolean): void {
+    this.dispatchEvent(new MfaErrorEvent({ code: error.code, fatal }));
+  }
+
+  protected errorText(error: FlowError | undefined): string {
+    return error ? this.i18n.msg(`error.${error.code}`) : '';
+  }
+
+  /** Seconds left until `end`, at least 0. */
+  protected secondsUntil(end: number | undefined): number {
+    return end === undefined ? 0 : Math.max(0, Math.ceil((end - this.now) / 1000));
+  }
+
+  /**
+   * The frame every step renders into: heading, body, a polite live region, then the actions.
+   * `announce` is what the live region says (a status or an error).
+   */
+  protected frame(parts: {
+    heading: string;
+    body?: TemplateResult | string;
+    announce?: string;
+    actions?: TemplateResult | typeof nothing;
+  }): TemplateResult {
+    this.announcement = parts.announce ?? '';
+    return html`<section
+      part="base"
+      class="base"
+      lang=${this.i18n.locale}
+      dir=${this.i18n.dir}
+      aria-label=${this.i18n.msg('common.region')}
+    >
+      <h2 part="heading" tabindex="-1">${parts.heading}</h2>
+      <div part="body" class="body">${parts.body ?? ''}</div>
+      <p part="status" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
+        ${this.announcement}
+      </p>
+      <div part="actions" class="actions">${parts.actions ?? ''}</div>
+    </section>`;
+  }
+
+  private startClock(): void {
+    if (this.timer !== undefined) return;
+    this.now = Date.now();
+    this.timer = setInterval(() => {
+      this.now = Date.now();
+    }, 1000);
+  }
+
+  private stopClock(): void {
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,61 @@
+import { css } from 'lit';
+
+/** Layout shared by the flow elements (`<mfa-signin>`, `<mfa-enroll>`). */
+export const flowStyles = css`
+  .base {
+    display: flex;
+    flex-direction: column;
+    gap: calc(var(--_mfa-spacing) * 2);
+  }
+  .base > h2,
+  .base p {
+    margin: 0;
+  }
+  .body,
+  form {
+    display: flex;
+    flex-direction: column;
+    gap: calc(var(--_mfa-spacing) * 2);
+  }
+  .intro {
+    color: var(--_mfa-color-text-muted);
+  }
+  .actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_mfa-spacing);
+  }
+  .actions:empty {
+    display: none;
+  }
+  button.primary {
+    align-self: stretch;
+  }
+  label.check {
+    display: flex;
+    align-items: center;
+    gap: var(--_mfa-spacing);
+    font-weight: inherit;
+    cursor: pointer;
+  }
+  label.check input {
+    inline-size: 1.25rem;
+    min-block-size: 1.25rem;
+    block-size: 1.25rem;
+    margin: 0;
+    accent-color: var(--_mfa-color-primary);
+  }
+  .spinner {
+    inline-size: 1.5rem;
+    block-size: 1.5rem;
+    border: 3px solid var(--_mfa-color-border);
+    border-block-start-color: var(--_mfa-color-primary);
+    border-radius: 50%;
+    animation: mfa-spin 0.9s linear infinite;
+  }
+  @keyframes mfa-spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+`;

@@ -1,0 +1,42 @@
+/**
+ * English, part of the reference catalog (see `en.ts`). `<mfa-signin>`'s own messages.
+ * @module
+ */
+export const enSignin = {
+  'signin.title': 'Verify it’s you',
+  'signin.starting': 'Getting your verification methods…',
+  'signin.choose.title': 'Choose how to verify',
+  'signin.choose.intro': 'Pick one of your verification methods.',
+  'signin.code.title.SMS': 'Enter the code we texted you',
+  'signin.code.title.VOICE': 'Enter the code from our call',
+  'signin.code.title.EMAIL': 'Enter the code we emailed you',
+  'signin.code.title.WHATSAPP': 'Enter the code we sent on WhatsApp',
+  'signin.code.title.TOTP': 'Enter the code from your authenticator app',
+  'signin.code.title.OATH_TOKEN': 'Enter the code from your hardware token',
+  'signin.code.sentTo.SMS': 'We sent a code to {target}.',
+  'signin.code.sentTo.VOICE': 'We are calling {target} with your code.',
+  'signin.code.sentTo.EMAIL': 'We sent a code to {target}.',
+  'signin.code.sentTo.WHATSAPP': 'We sent a code to {target} on WhatsApp.',
+  'signin.code.app': 'Open {name} and enter the code it shows now.',
+  'signin.code.appUnnamed': 'Open your authenticator app and enter the code it shows now.',
+  'signin.code.token': 'Press the button on token {serial} and enter the code it shows.',
+  'signin.code.submit': 'Verify',
+  'signin.code.attemptsRemaining': {
+    one: 'That code is not correct. You have 1 attempt left.',
+    other: 'That code is not correct. You have {count} attempts left.',
+  },
+  'signin.code.locked': 'Too many wrong codes. You can try again in {time}.',
+  'signin.code.unlocked': 'You can try again now.',
+  'signin.resend': 'Send a new code',
+  'signin.resendIn': 'Send a new code in {time}',
+  'signin.resent': 'We sent a new code.',
+  'signin.callInstead': 'Call me instead',
+  'signin.otherMethod': 'Use another method',
+  'signin.remember': 'Don’t ask again on this browser',
+  'signin.fido.title': 'Use your passkey or security key',
+  'signin.fido.intro': 'When you are ready, select Continue and follow your browser’s prompt.',
+  'signin.fido.start': 'Continue',
+  'signin.fido.waiting': 'Waiting for your passkey or security key…',
+  'signin.done.title': 'You’re verified',
+  'signin.done.text': 'Taking you onwards…',
+} as const;
