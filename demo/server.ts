@@ -1,38 +1,31 @@
 /**
  * The demo host application, composed exactly as a customer's server would be: the product's
- * server (engine, and the relay once it exists) plus the host's own pages, under a strict CSP.
- * `npm start` runs this file.
+ * server (relay, and the embedded engine when no PingOne tenant is configured) plus the host's
+ * own pages and browser code. `npm start` runs this file.
+ * @module
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import { start } from '../src/server/start.ts';
+import { AssetBuildError, prepareAssets, type Assets } from './assets.ts';
+import { addDemo } from './host.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const indexHtml = readFileSync(`${root}/index.html`, 'utf8');
-const siteCss = readFileSync(`${root}/demo/public/site.css`, 'utf8');
 
-/** The CSP every demo page is served with; no inline script or style anywhere. */
-export const DEMO_CSP = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  objectSrc: ["'none'"],
-  baseUri: ["'none'"],
-  frameAncestors: ["'none'"],
-  formAction: ["'self'"],
-  requireTrustedTypesFor: ["'script'"],
-  trustedTypes: ['lit-html'],
-};
-
-export function addDemoPages(app: Hono): Hono {
-  app.use('/', secureHeaders({ contentSecurityPolicy: DEMO_CSP }));
-  app.use('/site.css', secureHeaders({ contentSecurityPolicy: DEMO_CSP }));
-  app.get('/', (c) => c.html(indexHtml));
-  app.get('/site.css', (c) => c.body(siteCss, 200, { 'content-type': 'text/css; charset=utf-8' }));
-  return app;
+async function browserCode(): Promise<Assets> {
+  try {
+    const outcome = await prepareAssets({ root });
+    if (outcome.built) {
+      process.stdout.write(`  Built the demo's browser code in ${outcome.ms} ms\n`);
+    }
+    return outcome.assets;
+  } catch (error) {
+    if (!(error instanceof AssetBuildError)) throw error;
+    process.stderr.write(
+      `${error.message}\n\nnpm start stopped: fix the error above and start again.\n`,
+    );
+    process.exit(1);
+  }
 }
 
-await start((server) => addDemoPages(server.app));
+const assets = await browserCode();
+await start((server, config) => addDemo(server, config, { assets }));

@@ -56,8 +56,10 @@ export function banner(config: ServerConfig, server: MfaServer): string {
   return lines.join('\n');
 }
 
-/** Runs `build(server)` as the process's app on the configured host and port. */
-export async function start(build: (server: MfaServer) => Hono): Promise<void> {
+/** Runs `build(server, config)` as the process's app on the configured host and port. */
+export async function start(
+  build: (server: MfaServer, config: ServerConfig) => Hono,
+): Promise<void> {
   let config: ServerConfig;
   try {
     config = loadConfig();
@@ -70,7 +72,7 @@ export async function start(build: (server: MfaServer) => Hono): Promise<void> {
   }
   const logger = createLogger(config);
   const server = await createServer(config, logger);
-  const app = build(server);
+  const app = build(server, config);
   const http = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => {
     process.stdout.write(`${banner(config, server)}\n`);
     logger.info({
