@@ -97,7 +97,7 @@ class Browser {
     const page = await this.request('GET', '/mfa');
     assert.equal(page.status, 200);
     const html = await page.text();
-    const match = /<(mfa-signin|mfa-enroll) ticket="([^"]+)"><\/\1>/.exec(html);
+    const match = /<(mfa-signin|mfa-enroll) api="\/mfa\/v1" ticket="([^"]+)"><\/\1>/.exec(html);
     assert.ok(match?.[1] && match[2], `the /mfa page holds an element with a ticket: ${html}`);
     return { html, tag: match[1], ticket: match[2] };
   }
