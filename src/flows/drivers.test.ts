@@ -3,6 +3,7 @@
  * the real relay and the real engine in-process, WebAuthn played by a software authenticator.
  */
 import assert from 'node:assert/strict';
+import { MfaApiError } from '../client/client.ts';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_OATH_TOKEN } from '../engine/engine.ts';
 import { totpCode } from '../../test/helpers/engine-harness.ts';
@@ -136,6 +137,21 @@ describe('drivers: TOTP', () => {
     assert.deepEqual(recorder.steps, ['starting', 'code', 'code', 'done']);
     const busy = at(recorder.states[2]!, 'code');
     assert.equal(busy.busy, true, 'busy while the code is checked');
+  });
+
+  it('cancel() ends the authentication upstream and stops reporting', async () => {
+    relay.clock.advance(30_000);
+    const { driver, recorder, browser } = await signinFlow('tina');
+    const code = at(driver.state, 'code');
+    const seen = recorder.states.length;
+    await driver.cancel();
+    await assert.rejects(
+      browser.client().getAuthentication(code.auth.id),
+      (error: unknown) => error instanceof MfaApiError && error.code === 'AUTHENTICATION_NOT_FOUND',
+      'the relay no longer knows the authentication',
+    );
+    await driver.submitOtp(totpCode(secret, relay.clock.now()));
+    assert.equal(recorder.states.length, seen, 'no state change after cancel');
   });
 
   it('remember: true → the next sign-in in this browser completes at once', async () => {

@@ -166,6 +166,19 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
     this.webauthn.cancel();
   }
 
+  /** The person gave up: ends the authentication upstream, then stops. */
+  async cancel(): Promise<void> {
+    const { state } = this;
+    this.dispose();
+    if (state.step !== 'choose' && state.step !== 'code' && state.step !== 'fido') return;
+    try {
+      await this.client.cancelAuthentication(state.auth.id);
+    } catch (error) {
+      // Best effort: an authentication left behind expires upstream on its own.
+      if (!(error instanceof MfaApiError)) throw error;
+    }
+  }
+
   private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
     return this.run(work, { type: 'REQUEST' }, this.fail);
   }

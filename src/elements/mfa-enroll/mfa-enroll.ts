@@ -31,6 +31,7 @@ type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
  * @fires mfa-enrolled - {MfaEnrolledEvent} A device is active; `detail.result` is a signed result
  *   (activating a device proves possession of it).
  * @fires mfa-error - {MfaErrorEvent} A failure was shown; `detail.fatal` when a new ticket is needed.
+ * @fires mfa-cancel - {MfaCancelEvent} The person chose "Cancel" (offered with `cancelable`).
  * @fires mfa-step - {MfaStepEvent} A new step is shown (`choose`, `details`, `totp`, `fido`, `code`,
  *   `reauth`, `done`, `failed`).
  *
@@ -47,7 +48,8 @@ type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
  * @cssprop --mfa-color-on-primary - Text on the accent colour.
  * @cssprop --mfa-color-text - Text colour.
  * @cssprop --mfa-color-text-muted - Secondary text.
- * @cssprop --mfa-color-surface - Background.
+ * @cssprop --mfa-color-surface - Background of fields and lists.
+ * @cssprop --mfa-color-background - Background of the element (default: transparent, the page's).
  * @cssprop --mfa-color-border - Borders of fields and lists.
  * @cssprop --mfa-color-danger - Errors.
  * @cssprop --mfa-color-success - Confirmations.
@@ -169,6 +171,11 @@ export class MfaEnroll extends FlowElement {
     return { step: state.step };
   }
 
+  protected abandon(): void {
+    // A device created so far stays pending: the chooser offers it again next time.
+    this.driver?.dispose();
+  }
+
   protected countdownEnd(): number | undefined {
     const { state } = this;
     return state.step === 'code' && state.resendAvailableAt !== undefined
@@ -214,6 +221,7 @@ export class MfaEnroll extends FlowElement {
           heading: t.msg('enroll.done.title', { method: t.msg(`method.${state.method}`) }),
           body: html`<p class="intro">${t.msg('enroll.done.text')}</p>`,
           announce: t.msg('enroll.done.title', { method: t.msg(`method.${state.method}`) }),
+          final: true,
         });
       case 'failed':
         return this.frame({

@@ -29,6 +29,7 @@ type FidoState = Extract<SigninState, { step: 'fido' }>;
  * @fires mfa-complete - {MfaCompleteEvent} Verified; `detail.result` is the signed result for the
  *   host's server, `detail.method` the device type used.
  * @fires mfa-error - {MfaErrorEvent} A failure was shown; `detail.fatal` when a new ticket is needed.
+ * @fires mfa-cancel - {MfaCancelEvent} The person chose "Cancel" (offered with `cancelable`).
  * @fires mfa-step - {MfaStepEvent} A new step is shown (`choose`, `code`, `fido`, `done`, `failed`).
  *
  * @csspart base - The element's frame.
@@ -43,7 +44,8 @@ type FidoState = Extract<SigninState, { step: 'fido' }>;
  * @cssprop --mfa-color-on-primary - Text on the accent colour.
  * @cssprop --mfa-color-text - Text colour.
  * @cssprop --mfa-color-text-muted - Secondary text.
- * @cssprop --mfa-color-surface - Background.
+ * @cssprop --mfa-color-surface - Background of fields and lists.
+ * @cssprop --mfa-color-background - Background of the element (default: transparent, the page's).
  * @cssprop --mfa-color-border - Borders of fields and lists.
  * @cssprop --mfa-color-danger - Errors.
  * @cssprop --mfa-color-success - Confirmations.
@@ -147,6 +149,10 @@ export class MfaSignin extends FlowElement {
     return { step: state.step };
   }
 
+  protected abandon(): void {
+    void this.driver?.cancel();
+  }
+
   protected countdownEnd(): number | undefined {
     const { state } = this;
     if (state.step !== 'code') return undefined;
@@ -193,6 +199,7 @@ export class MfaSignin extends FlowElement {
           heading: t.msg('signin.done.title'),
           body: html`<p class="intro">${t.msg('signin.done.text')}</p>`,
           announce: t.msg('signin.done.title'),
+          final: true,
         });
       case 'failed':
         return this.frame({

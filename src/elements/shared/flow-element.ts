@@ -9,7 +9,7 @@ import { createMfaClient, type MfaClient } from '../../client/client.ts';
 import { DEFAULT_API_BASE } from '../../protocol/http.ts';
 import { LocalizeController, type MessageOverrides } from '../../i18n/index.ts';
 import type { FlowError } from '../../flows/common.ts';
-import { MfaErrorEvent, MfaStepEvent } from './events.ts';
+import { MfaCancelEvent, MfaErrorEvent, MfaStepEvent } from './events.ts';
 import type { DeviceType } from '../../protocol/schemas.ts';
 
 export abstract class FlowElement extends LitElement {
@@ -17,6 +17,7 @@ export abstract class FlowElement extends LitElement {
     ticket: { type: String },
     api: { type: String },
     theme: { type: String, reflect: true },
+    cancelable: { type: Boolean },
     strings: { attribute: false },
     now: { state: true },
   };
@@ -27,6 +28,8 @@ export abstract class FlowElement extends LitElement {
   declare api: string;
   /** `light` or `dark`; by default the element follows `prefers-color-scheme`. */
   declare theme: string | undefined;
+  /** Offer a "Cancel" action; choosing it fires `mfa-cancel` and the host decides what follows. */
+  declare cancelable: boolean;
   /** Per-instance replacements for any message of the catalog. */
   declare strings: MessageOverrides | undefined;
   /** The clock countdowns are drawn from; moves every second while one runs. */
@@ -41,6 +44,7 @@ export abstract class FlowElement extends LitElement {
     super();
     this.ticket = '';
     this.api = DEFAULT_API_BASE;
+    this.cancelable = false;
     this.now = Date.now();
   }
 
@@ -54,6 +58,8 @@ export abstract class FlowElement extends LitElement {
   protected abstract stepInfo(): { step: string; method?: DeviceType };
   /** Epoch ms of the next moment a countdown ends, if one is running. */
   protected abstract countdownEnd(): number | undefined;
+  /** Stops the flow's work when the person cancels (the host is told through `mfa-cancel`). */
+  protected abstract abandon(): void;
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -103,6 +109,8 @@ export abstract class FlowElement extends LitElement {
     body?: TemplateResult | string;
     announce?: string;
     actions?: TemplateResult | typeof nothing;
+    /** The flow is over: no "Cancel". */
+    final?: boolean;
   }): TemplateResult {
     this.announcement = parts.announce ?? '';
     return html`<section
@@ -117,9 +125,22 @@ export abstract class FlowElement extends LitElement {
       <p part="status" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true">
         ${this.announcement}
       </p>
-      <div part="actions" class="actions">${parts.actions ?? ''}</div>
+      <div part="actions" class="actions">
+        ${parts.actions ?? ''}${
+          this.cancelable && parts.final !== true
+            ? html`<button class="link" type="button" @click=${this.onCancel}>
+                ${this.i18n.msg('common.cancel')}
+              </button>`
+            : ''
+        }
+      </div>
     </section>`;
   }
+
+  private readonly onCancel = () => {
+    this.abandon();
+    this.dispatchEvent(new MfaCancelEvent());
+  };
 
   private startClock(): void {
     if (this.timer !== undefined) return;

@@ -2,6 +2,15 @@ import { css } from 'lit';
 
 /** Layout shared by the flow elements (`<mfa-signin>`, `<mfa-enroll>`). */
 export const flowStyles = css`
+  /* The element sits on the host's page: it paints no background of its own. */
+  :host {
+    background: var(--mfa-color-background, transparent);
+  }
+  /* Headings take focus only so that screen readers announce a new step; they are not controls. */
+  h2:focus,
+  h2:focus-visible {
+    outline: none;
+  }
   .base {
     display: flex;
     flex-direction: column;
