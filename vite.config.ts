@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { minifyLiterals } from './scripts/minify-literals.mjs';
 
 // The browser library is built from src/; the Node server and the engine run from source with tsx
 // and are never bundled.
@@ -64,12 +65,15 @@ function bundleEntry(root: string): Plugin {
 export function libraryConfig(root: string = ROOT): UserConfig {
   return {
     root,
+    // A consumer's minifier leaves the text of css`` and html`` literals alone, so it is
+    // minified here.
+    plugins: [minifyLiterals()],
     build: {
       outDir: 'dist',
       target: 'es2022',
       emptyOutDir: true,
       sourcemap: true,
-      // Consumers minify; readable modules are easier to debug and audit.
+      // Consumers minify code; readable modules are easier to debug and audit.
       minify: false,
       lib: {
         entry: libraryEntries(root),
@@ -88,7 +92,7 @@ export function libraryConfig(root: string = ROOT): UserConfig {
 export function bundleConfig(root: string = ROOT): UserConfig {
   return {
     root,
-    plugins: [bundleEntry(root)],
+    plugins: [bundleEntry(root), minifyLiterals()],
     build: {
       outDir: 'dist',
       target: 'es2022',

@@ -5,12 +5,15 @@
 
 import { minifyHTMLLiterals } from 'minify-literals';
 
+/** Our TypeScript sources under src/, never a dependency's. */
+const OWN_SOURCE = /^(?!.*[\\/]node_modules[\\/]).*[\\/]src[\\/].*\.ts$/;
+
 /** @returns {import('vite').Plugin} */
 export function minifyLiterals() {
   return {
     name: 'mfa:minify-literals',
     async transform(code, id) {
-      if (!/[\\/]src[\\/].*\.ts$/.test(id) || !/\b(?:html|css|svg)`/.test(code)) return null;
+      if (!OWN_SOURCE.test(id) || !/\b(?:html|css|svg)`/.test(code)) return null;
       const result = await minifyHTMLLiterals(code, { fileName: id });
       if (!result) return null;
       return { code: result.code, map: result.map };

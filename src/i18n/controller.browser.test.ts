@@ -2,7 +2,7 @@
 // changes, direction and per-instance overrides.
 import { expect, fixture, waitUntil } from '@open-wc/testing';
 import { html, LitElement } from 'lit';
-import { createCatalogStore, english, type CatalogStore } from './catalogs.ts';
+import { addEnglish, createCatalogStore, english, type CatalogStore } from './catalogs.ts';
 import { LocalizeController } from './controller.ts';
 import ar from './locales/ar.ts';
 import de from './locales/de.ts';
@@ -10,8 +10,12 @@ import es from './locales/es.ts';
 import fr from './locales/fr.ts';
 import he from './locales/he.ts';
 import ja from './locales/ja.ts';
+import { enSignin } from './locales/en-signin.ts';
 import pl from './locales/pl.ts';
 import type { MessageOverrides, Messages } from './types.ts';
+
+// The probe shows a plural message of <mfa-signin>'s part of the English catalog.
+addEnglish(enSignin);
 
 /** The store every probe uses unless a test swaps it; it loads the real catalogs. */
 let store: CatalogStore = createCatalogStore({ onError: () => undefined });

@@ -29,21 +29,15 @@ export const DEFAULT_LOCALE: Locale = 'en';
 
 const byLowerCase = new Map<string, Locale>(SUPPORTED_LOCALES.map((l) => [l.toLowerCase(), l]));
 
-/** Language subtag → locale for tags that match no supported locale exactly. */
-const byLanguage: Readonly<Record<string, Locale>> = {
-  en: 'en',
-  de: 'de',
-  fr: 'fr',
-  es: 'es',
-  it: 'it',
-  pt: 'pt-BR',
-  nl: 'nl',
-  pl: 'pl',
-  ja: 'ja',
-  zh: 'zh-CN',
-  ar: 'ar',
-  he: 'he',
-};
+/**
+ * Language subtag → locale for tags that match no supported locale exactly: the first locale of
+ * each language in the list above (`en` before the pseudo-locale `en-XA`, `pt` → `pt-BR`).
+ */
+const byLanguage = new Map<string, Locale>();
+for (const locale of SUPPORTED_LOCALES) {
+  const language = languageOf(locale);
+  if (!byLanguage.has(language)) byLanguage.set(language, locale);
+}
 
 const RTL_LANGUAGES = new Set(['ar', 'he']);
 
@@ -58,7 +52,7 @@ function languageMatch(tag: string): Locale | undefined {
   // The only Chinese catalog is Simplified; Traditional-script readers are better served by the
   // next candidate (or English) than by a script they do not use.
   if (parsed.language === 'zh' && parsed.script !== 'Hans') return undefined;
-  return byLanguage[parsed.language];
+  return byLanguage.get(parsed.language);
 }
 
 /**
@@ -79,7 +73,12 @@ export function resolveLocale(candidates: readonly string[]): Locale {
 
 /** Whether a locale is written right to left. */
 export function isRtl(locale: string): boolean {
-  return RTL_LANGUAGES.has(locale.split('-')[0]?.toLowerCase() ?? '');
+  return RTL_LANGUAGES.has(languageOf(locale));
+}
+
+/** The language subtag of a tag, lower-cased (`pt-BR` → `pt`). */
+function languageOf(tag: string): string {
+  return tag.split('-')[0]?.toLowerCase() ?? '';
 }
 
 /** `lang` of an element, treating a missing or empty attribute (language unknown) as absent. */

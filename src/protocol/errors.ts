@@ -42,7 +42,6 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 
 /** Generic, user-safe messages; never upstream text. */
 export const ERROR_MESSAGES: Record<ErrorCode, string> = {

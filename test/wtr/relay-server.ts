@@ -8,6 +8,7 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { pino } from 'pino';
+import { DEFAULT_LIMIT_RULES } from '../../src/bff/rate-limits.ts';
 import { outboxMessages } from '../../src/engine/context.ts';
 import { purpose } from '../../src/protocol/index.ts';
 import { loadConfig } from '../../src/server/config.ts';
@@ -17,7 +18,20 @@ import { createServer } from '../../src/server/server.ts';
 import { codeIn } from '../helpers/engine-harness.ts';
 
 const config = loadConfig(process.env, []);
-const server = await createServer(config, pino({ level: 'warn' }));
+// Every test page reaches the relay from one address: the per-IP limits would make the suite's
+// own volume the subject. The per-user, per-session and per-device limits stay as shipped.
+const perIp = { points: 100_000, durationSeconds: 60 };
+const server = await createServer(config, pino({ level: 'warn' }), {
+  limits: {
+    rules: {
+      ...DEFAULT_LIMIT_RULES,
+      'session.ip': perIp,
+      'create.ip': perIp,
+      'send.ip': perIp,
+      'check.ip': perIp,
+    },
+  },
+});
 const engine = server.engine;
 if (!engine) throw new Error('The element tests need the embedded engine.');
 const ticketSecret = config.relay.ticket.secret ?? openRelayKeys(config.dataDir).ticketSecret;

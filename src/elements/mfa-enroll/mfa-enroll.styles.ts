@@ -43,9 +43,8 @@ export const enrollStyles = [
       border: 1px dashed var(--_mfa-color-border);
       border-radius: var(--_mfa-radius);
       font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
-      font-size: 1.05em;
-      letter-spacing: 0.05em;
-      word-spacing: 0.3em;
+      font-size: 1em;
+      word-spacing: 0.2em;
       direction: ltr;
       unicode-bidi: isolate;
       user-select: all;

@@ -49,7 +49,7 @@ type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
  * @cssprop --mfa-color-text - Text colour.
  * @cssprop --mfa-color-text-muted - Secondary text.
  * @cssprop --mfa-color-surface - Background of fields and lists.
- * @cssprop --mfa-color-background - Background of the element (default: transparent, the page's).
+ * @cssprop --mfa-color-background - Background of the element (default: the page's; with `theme`, the surface colour).
  * @cssprop --mfa-color-border - Borders of fields and lists.
  * @cssprop --mfa-color-danger - Errors.
  * @cssprop --mfa-color-success - Confirmations.
@@ -67,6 +67,7 @@ export class MfaEnroll extends FlowElement {
     method: { type: String },
     state: { state: true },
     copied: { state: true },
+    notice: { state: true },
   };
 
   static override styles = [themeStyles, ...enrollStyles];
@@ -77,6 +78,8 @@ export class MfaEnroll extends FlowElement {
   declare method: string;
   declare private state: EnrollState;
   declare private copied: 'yes' | 'failed' | undefined;
+  /** A confirmation for the live region (a removed pending device). */
+  declare private notice: string;
   private driver: EnrollDriver | undefined;
   private announced: unknown;
   private reportedError: unknown;
@@ -88,6 +91,7 @@ export class MfaEnroll extends FlowElement {
     this.method = '';
     this.state = initialEnrollState;
     this.copied = undefined;
+    this.notice = '';
   }
 
   override connectedCallback(): void {
@@ -142,14 +146,16 @@ export class MfaEnroll extends FlowElement {
     this.state = initialEnrollState;
     const allowed = parseMethods(this.methods);
     const preferred = parseMethods(this.method)?.[0];
+    const ticket = this.takeTicket();
     this.driver = new EnrollDriver({
       client: this.createClient(),
       webauthn: browserWebAuthn,
-      ...(this.ticket ? { ticket: this.ticket } : {}),
+      ...(ticket ? { ticket } : {}),
       ...(allowed ? { methods: allowed } : {}),
       ...(preferred ? { method: preferred } : {}),
       onChange: (state) => {
         if (state.step !== 'totp') this.copied = undefined;
+        this.notice = '';
         this.state = state;
       },
     });
@@ -211,7 +217,7 @@ export class MfaEnroll extends FlowElement {
             <mfa-signin
               api=${this.api}
               theme=${this.theme ?? nothing}
-              .strings=${this.strings}
+              .strings=${{ 'common.region': t.msg('signin.title'), ...this.strings }}
               @mfa-complete=${this.onReauthenticated}
             ></mfa-signin>`,
           actions: this.backButton(false),
@@ -261,7 +267,7 @@ export class MfaEnroll extends FlowElement {
                   type="button"
                   ?disabled=${state.busy}
                   @click=${() => {
-                    void this.driver?.discard(device.id);
+                    void this.onDiscard(device.id, name);
                   }}
                 >
                   ${t.msg('enroll.resume.discard', { name })}
@@ -289,6 +295,7 @@ export class MfaEnroll extends FlowElement {
         ${
           state.methods.length
             ? html`<mfa-method-picker
+                theme=${this.theme ?? nothing}
                 .methods=${state.methods}
                 ?disabled=${state.busy}
                 .strings=${this.strings}
@@ -296,7 +303,7 @@ export class MfaEnroll extends FlowElement {
               ></mfa-method-picker>`
             : nothing
         }`,
-      announce: state.busy ? t.msg('common.working') : this.errorText(state.error),
+      announce: state.busy ? t.msg('common.working') : this.notice || this.errorText(state.error),
     });
   }
 
@@ -440,7 +447,12 @@ export class MfaEnroll extends FlowElement {
     return this.frame({
       heading: t.msg('enroll.totp.title'),
       body: html`<p>${t.msg('enroll.totp.scan')}</p>
-        <mfa-qr .value=${state.keyUri} .strings=${this.strings} part="qr"></mfa-qr>
+        <mfa-qr
+          .value=${state.keyUri}
+          theme=${this.theme ?? nothing}
+          .strings=${this.strings}
+          part="qr"
+        ></mfa-qr>
         <p>${t.msg('enroll.totp.manual')}</p>
         <div class="key-row">
           <code part="key" class="key" aria-label=${t.msg('enroll.totp.keyLabel')} translate="no"
@@ -453,12 +465,15 @@ export class MfaEnroll extends FlowElement {
         ${
           this.copied === 'failed'
             ? html`<p class="error" part="error">${t.msg('enroll.totp.copyFailed')}</p>`
-            : nothing
+            : this.copied === 'yes'
+              ? html`<p class="status success">${t.msg('enroll.totp.copied')}</p>`
+              : nothing
         }
         <a class="app-link" href=${state.keyUri}>${t.msg('enroll.totp.openApp')}</a>
         <form novalidate @submit=${this.onSubmitCode}>
           <p>${t.msg('enroll.totp.enterCode')}</p>
           <mfa-otp-input
+            theme=${this.theme ?? nothing}
             .length=${state.policy.otpLength.TOTP ?? 6}
             .error=${error}
             ?disabled=${state.busy}
@@ -514,15 +529,18 @@ export class MfaEnroll extends FlowElement {
     const resendIn = this.secondsUntil(state.resendAvailableAt);
     const error = state.resync ? t.msg('enroll.oath.resync') : this.errorText(state.error);
     const intro = sends
-      ? t.msg('enroll.code.sentTo', { target: device.target ?? '' })
+      ? t.msg(`signin.code.sentTo.${method as 'SMS'}`, { target: device.target ?? '' })
       : t.msg('enroll.oath.codeIntro');
     const length = method === 'OATH_TOKEN' ? 8 : (state.policy.otpLength[method] ?? 6);
     return this.frame({
-      heading: method === 'OATH_TOKEN' ? t.msg('enroll.oath.title') : t.msg('enroll.code.title'),
+      heading:
+        method === 'OATH_TOKEN' ? t.msg('enroll.oath.codeTitle') : t.msg('enroll.code.title'),
       body: html`<p class="intro">${intro}</p>
         <form novalidate @submit=${this.onSubmitCode}>
           <mfa-otp-input
+            theme=${this.theme ?? nothing}
             .length=${length}
+            .hint=${method === 'OATH_TOKEN' ? t.msg('otp.hintRange', { min: 6, max: 8 }) : undefined}
             .error=${error}
             ?disabled=${state.busy}
             ?webotp=${method === 'SMS'}
@@ -578,6 +596,15 @@ export class MfaEnroll extends FlowElement {
     return this.renderRoot.querySelector('mfa-otp-input');
   }
 
+  private async onDiscard(deviceId: string, name: string): Promise<void> {
+    await this.driver?.discard(deviceId);
+    if (this.state.step !== 'choose' || this.state.error) return;
+    this.notice = this.i18n.msg('enroll.resume.removed', { name });
+    // The button that had focus is gone: start again from the heading.
+    await this.updateComplete;
+    this.focusHeading();
+  }
+
   private readonly onMethodSelect = (event: MfaMethodSelectEvent) => {
     void this.driver?.chooseMethod(event.detail.method);
   };
@@ -603,7 +630,14 @@ export class MfaEnroll extends FlowElement {
     if (value('email')) details.email = value('email');
     if (value('serial')) details.serialNumber = value('serial');
     if (value('nickname')) details.nickname = value('nickname');
-    void this.driver?.submitDetails(details);
+    void this.driver?.submitDetails(details).then(async () => {
+      if (this.state.step !== 'details' || !this.state.error) return;
+      // The fields were disabled while the relay answered: bring focus back to the one at fault.
+      await this.updateComplete;
+      const fields = this.renderRoot.querySelectorAll<HTMLInputElement>('form input');
+      const invalid = [...fields].find((field) => field.getAttribute('aria-invalid') === 'true');
+      (invalid ?? fields[0])?.focus();
+    });
   };
 
   private readonly onSubmitCode = (event: SubmitEvent) => {

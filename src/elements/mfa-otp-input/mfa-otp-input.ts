@@ -1,5 +1,4 @@
 import { html, LitElement, type PropertyValues } from 'lit';
-import { live } from 'lit/directives/live.js';
 import { LocalizeController } from '../../i18n/index.ts';
 import type { MessageOverrides } from '../../i18n/index.ts';
 import { MfaCodeCompleteEvent } from '../shared/events.ts';
@@ -151,6 +150,10 @@ export class MfaOtpInput extends LitElement {
       this.#input?.style.setProperty('--_mfa-otp-length', String(this.length));
     }
     if (changed.has('webotp') || changed.has('disabled')) this.#syncWebOtp();
+    // Set as a property (a code never goes into an attribute), compared with what the field
+    // shows now: typing may have changed it since the last render.
+    const input = this.#input;
+    if (input && input.value !== this.value) input.value = this.value;
   }
 
   protected override render() {
@@ -173,7 +176,6 @@ export class MfaOtpInput extends LitElement {
         enterkeyhint="done"
         aria-describedby=${invalid ? 'hint error' : 'hint'}
         aria-invalid=${invalid ? 'true' : 'false'}
-        .value=${live(this.value)}
         ?disabled=${this.disabled}
         @input=${this.#onInput}
         @paste=${this.#onPaste}

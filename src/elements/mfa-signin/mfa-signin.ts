@@ -45,7 +45,7 @@ type FidoState = Extract<SigninState, { step: 'fido' }>;
  * @cssprop --mfa-color-text - Text colour.
  * @cssprop --mfa-color-text-muted - Secondary text.
  * @cssprop --mfa-color-surface - Background of fields and lists.
- * @cssprop --mfa-color-background - Background of the element (default: transparent, the page's).
+ * @cssprop --mfa-color-background - Background of the element (default: the page's; with `theme`, the surface colour).
  * @cssprop --mfa-color-border - Borders of fields and lists.
  * @cssprop --mfa-color-danger - Errors.
  * @cssprop --mfa-color-success - Confirmations.
@@ -120,10 +120,11 @@ export class MfaSignin extends FlowElement {
   private begin(): Promise<void> {
     this.completed = false;
     this.state = initialSigninState;
+    const ticket = this.takeTicket();
     this.driver = new SigninDriver({
       client: this.createClient(),
       webauthn: browserWebAuthn,
-      ...(this.ticket ? { ticket: this.ticket } : {}),
+      ...(ticket ? { ticket } : {}),
       onChange: (state) => {
         this.state = state;
       },
@@ -183,6 +184,7 @@ export class MfaSignin extends FlowElement {
                 : nothing
             }
             <mfa-device-picker
+              theme=${this.theme ?? nothing}
               .devices=${state.auth.devices}
               ?disabled=${state.busy}
               .strings=${this.strings}
@@ -249,7 +251,9 @@ export class MfaSignin extends FlowElement {
       body: html`<p class="intro">${this.codeIntro(device)}</p>
         <form novalidate @submit=${this.onSubmitCode}>
           <mfa-otp-input
+            theme=${this.theme ?? nothing}
             .length=${state.auth.otpLength ?? 6}
+            .hint=${type === 'OATH_TOKEN' ? t.msg('otp.hintRange', { min: 6, max: 8 }) : undefined}
             .error=${fieldError}
             ?disabled=${state.busy || locked}
             ?webotp=${type === 'SMS'}
@@ -350,8 +354,11 @@ export class MfaSignin extends FlowElement {
     if (SENDS_CODE.includes(type)) {
       return t.msg(`signin.code.sentTo.${type as 'SMS'}`, { target: device.target ?? '' });
     }
-    if (type === 'OATH_TOKEN')
-      return t.msg('signin.code.token', { serial: device.serialNumber ?? '' });
+    if (type === 'OATH_TOKEN') {
+      return device.serialNumber
+        ? t.msg('signin.code.token', { serial: device.serialNumber })
+        : t.msg('signin.code.tokenUnnamed');
+    }
     return device.nickname
       ? t.msg('signin.code.app', { name: device.nickname })
       : t.msg('signin.code.appUnnamed');

@@ -8,13 +8,11 @@
 import type { MfaErrorCode } from '../../client/client.ts';
 import type { DeviceType } from '../../protocol/schemas.ts';
 
-const init = { bubbles: true, composed: true } as const;
-
 /** Base class: a named event with a read-only `detail`. */
 class MfaEvent<T> extends Event {
   readonly detail: T;
-  constructor(type: string, detail: T, options: EventInit = {}) {
-    super(type, { ...init, ...options });
+  constructor(type: string, detail: T) {
+    super(type, { bubbles: true, composed: true });
     this.detail = detail;
   }
 }

@@ -19,7 +19,6 @@ export abstract class FlowElement extends LitElement {
     theme: { type: String, reflect: true },
     cancelable: { type: Boolean },
     strings: { attribute: false },
-    now: { state: true },
   };
 
   /** The single-use ticket the host's server minted. Without one, the current session is used. */
@@ -32,11 +31,10 @@ export abstract class FlowElement extends LitElement {
   declare cancelable: boolean;
   /** Per-instance replacements for any message of the catalog. */
   declare strings: MessageOverrides | undefined;
-  /** The clock countdowns are drawn from; moves every second while one runs. */
-  declare protected now: number;
 
   protected readonly i18n = new LocalizeController(this);
   private timer: ReturnType<typeof setInterval> | undefined;
+  private usedTicket = '';
   private lastStepKey = '';
   private announcement = '';
 
@@ -45,7 +43,13 @@ export abstract class FlowElement extends LitElement {
     this.ticket = '';
     this.api = DEFAULT_API_BASE;
     this.cancelable = false;
-    this.now = Date.now();
+  }
+
+  /** The ticket for a new flow, once: a restart goes on in the session it opened. */
+  protected takeTicket(): string | undefined {
+    if (!this.ticket || this.ticket === this.usedTicket) return undefined;
+    this.usedTicket = this.ticket;
+    return this.ticket;
   }
 
   protected createClient(): MfaClient {
@@ -97,7 +101,7 @@ export abstract class FlowElement extends LitElement {
 
   /** Seconds left until `end`, at least 0. */
   protected secondsUntil(end: number | undefined): number {
-    return end === undefined ? 0 : Math.max(0, Math.ceil((end - this.now) / 1000));
+    return end === undefined ? 0 : Math.max(0, Math.ceil((end - Date.now()) / 1000));
   }
 
   /**
@@ -142,11 +146,11 @@ export abstract class FlowElement extends LitElement {
     this.dispatchEvent(new MfaCancelEvent());
   };
 
+  /** Redraws every second while a countdown runs. */
   private startClock(): void {
     if (this.timer !== undefined) return;
-    this.now = Date.now();
     this.timer = setInterval(() => {
-      this.now = Date.now();
+      this.requestUpdate();
     }, 1000);
   }
 

@@ -2,10 +2,6 @@ import { css } from 'lit';
 
 /** Layout shared by the flow elements (`<mfa-signin>`, `<mfa-enroll>`). */
 export const flowStyles = css`
-  /* The element sits on the host's page: it paints no background of its own. */
-  :host {
-    background: var(--mfa-color-background, transparent);
-  }
   /* Headings take focus only so that screen readers announce a new step; they are not controls. */
   h2:focus,
   h2:focus-visible {
@@ -33,6 +29,8 @@ export const flowStyles = css`
     display: flex;
     flex-wrap: wrap;
     gap: var(--_mfa-spacing);
+    /* Link buttons keep their touch-target padding; line their text up with the content. */
+    margin-inline-start: calc(var(--_mfa-spacing) / -2);
   }
   .actions:empty {
     display: none;

@@ -24,24 +24,39 @@ if (!customElements.get('theme-probe')) customElements.define('theme-probe', The
 const WHITE = 'rgb(255, 255, 255)';
 const DARK = 'rgb(27, 27, 31)';
 
+const TRANSPARENT = 'rgba(0, 0, 0, 0)';
+const LIGHT_TEXT = 'rgb(27, 27, 31)';
+const DARK_TEXT = 'rgb(228, 226, 230)';
+
 const background = (el: Element) => getComputedStyle(el).backgroundColor;
+const color = (el: Element) => getComputedStyle(el).color;
 
 describe('themeStyles', () => {
   afterEach(async () => {
     await emulateMedia({ colorScheme: 'light' });
+    document.body.style.removeProperty('background');
   });
 
-  it('is light and accessible by default', async () => {
+  it('is light, paints no background of its own, and is accessible by default', async () => {
     const el = await fixture<ThemeProbe>(html`<theme-probe></theme-probe>`);
-    expect(background(el)).to.equal(WHITE);
+    expect(background(el)).to.equal(TRANSPARENT);
+    expect(color(el)).to.equal(LIGHT_TEXT);
     await expect(el).to.be.accessible();
   });
 
-  it('follows prefers-color-scheme: dark and stays accessible', async () => {
+  it('follows prefers-color-scheme: dark and stays accessible on a dark page', async () => {
     await emulateMedia({ colorScheme: 'dark' });
+    document.body.style.setProperty('background', DARK);
     const el = await fixture<ThemeProbe>(html`<theme-probe></theme-probe>`);
-    expect(background(el)).to.equal(DARK);
+    expect(background(el)).to.equal(TRANSPARENT);
+    expect(color(el)).to.equal(DARK_TEXT);
     await expect(el).to.be.accessible();
+  });
+
+  it('a host-set --mfa-color-background is painted', async () => {
+    const el = await fixture<ThemeProbe>(html`<theme-probe></theme-probe>`);
+    el.style.setProperty('--mfa-color-background', 'rgb(9, 8, 7)');
+    expect(background(el)).to.equal('rgb(9, 8, 7)');
   });
 
   it('keeps theme="light" light under a dark preference', async () => {

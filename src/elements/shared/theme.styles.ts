@@ -3,23 +3,25 @@
  *
  * Public tokens (`--mfa-*`) are read once in `:host` into private ones (`--_mfa-*`); rules use only
  * the private ones, so a host can theme an element by setting the public ones on it or on any
- * ancestor. Light is the default; dark applies with `prefers-color-scheme: dark` unless
- * `theme="light"`, or always with `theme="dark"`. Both palettes meet WCAG AA contrast.
+ * ancestor. The palette follows the reader's colour scheme (`prefers-color-scheme`) through CSS
+ * `light-dark()`; `theme="light"` or `theme="dark"` pins one. Both palettes meet WCAG AA contrast.
  * @module
  */
 import { css } from 'lit';
 
 export const themeStyles = css`
   :host {
-    --_mfa-color-primary: var(--mfa-color-primary, #0b57d0);
-    --_mfa-color-on-primary: var(--mfa-color-on-primary, #ffffff);
-    --_mfa-color-text: var(--mfa-color-text, #1b1b1f);
-    --_mfa-color-text-muted: var(--mfa-color-text-muted, #53535f);
-    --_mfa-color-surface: var(--mfa-color-surface, #ffffff);
-    --_mfa-color-border: var(--mfa-color-border, #74747f);
-    --_mfa-color-danger: var(--mfa-color-danger, #b3261e);
-    --_mfa-color-success: var(--mfa-color-success, #146c2e);
-    --_mfa-color-focus: var(--mfa-color-focus, #0b57d0);
+    /* Each colour is light-dark(light, dark): the element follows the reader's colour scheme
+       unless a theme attribute below pins one, and a public token wins in both. */
+    --_mfa-color-primary: var(--mfa-color-primary, light-dark(#0b57d0, #a8c7fa));
+    --_mfa-color-on-primary: var(--mfa-color-on-primary, light-dark(#ffffff, #062e6f));
+    --_mfa-color-text: var(--mfa-color-text, light-dark(#1b1b1f, #e4e2e6));
+    --_mfa-color-text-muted: var(--mfa-color-text-muted, light-dark(#53535f, #c4c6d0));
+    --_mfa-color-surface: var(--mfa-color-surface, light-dark(#ffffff, #1b1b1f));
+    --_mfa-color-border: var(--mfa-color-border, light-dark(#74747f, #8e9099));
+    --_mfa-color-danger: var(--mfa-color-danger, light-dark(#b3261e, #ffb4ab));
+    --_mfa-color-success: var(--mfa-color-success, light-dark(#146c2e, #6dd58c));
+    --_mfa-color-focus: var(--mfa-color-focus, light-dark(#0b57d0, #a8c7fa));
     --_mfa-radius: var(--mfa-radius, 0.5rem);
     --_mfa-font-family: var(
       --mfa-font-family,
@@ -38,38 +40,21 @@ export const themeStyles = css`
     box-sizing: border-box;
     max-inline-size: var(--_mfa-max-width);
     color: var(--_mfa-color-text);
-    background: var(--_mfa-color-surface);
+    /* An element sits on the host's page and paints no background of its own, unless the host
+       pins a theme (which the page around it may not share) or sets one. */
+    background: var(--mfa-color-background, transparent);
     font-family: var(--_mfa-font-family);
     font-size: var(--_mfa-font-size);
     line-height: 1.5;
+    color-scheme: light dark;
+  }
+  :host([theme]) {
+    background: var(--mfa-color-background, var(--_mfa-color-surface));
+  }
+  :host([theme='light']) {
     color-scheme: light;
   }
-
-  /* Dark defaults: the same public tokens still win when a host sets them. */
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
-      --_mfa-color-primary: var(--mfa-color-primary, #a8c7fa);
-      --_mfa-color-on-primary: var(--mfa-color-on-primary, #062e6f);
-      --_mfa-color-text: var(--mfa-color-text, #e4e2e6);
-      --_mfa-color-text-muted: var(--mfa-color-text-muted, #c4c6d0);
-      --_mfa-color-surface: var(--mfa-color-surface, #1b1b1f);
-      --_mfa-color-border: var(--mfa-color-border, #8e9099);
-      --_mfa-color-danger: var(--mfa-color-danger, #ffb4ab);
-      --_mfa-color-success: var(--mfa-color-success, #6dd58c);
-      --_mfa-color-focus: var(--mfa-color-focus, #a8c7fa);
-      color-scheme: dark;
-    }
-  }
   :host([theme='dark']) {
-    --_mfa-color-primary: var(--mfa-color-primary, #a8c7fa);
-    --_mfa-color-on-primary: var(--mfa-color-on-primary, #062e6f);
-    --_mfa-color-text: var(--mfa-color-text, #e4e2e6);
-    --_mfa-color-text-muted: var(--mfa-color-text-muted, #c4c6d0);
-    --_mfa-color-surface: var(--mfa-color-surface, #1b1b1f);
-    --_mfa-color-border: var(--mfa-color-border, #8e9099);
-    --_mfa-color-danger: var(--mfa-color-danger, #ffb4ab);
-    --_mfa-color-success: var(--mfa-color-success, #6dd58c);
-    --_mfa-color-focus: var(--mfa-color-focus, #a8c7fa);
     color-scheme: dark;
   }
 

@@ -9,16 +9,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'المصادقة متعددة العوامل',
-  'common.loading': 'جارٍ التحميل…',
   'common.working': 'يُرجى الانتظار…',
   'common.continue': 'متابعة',
   'common.back': 'رجوع',
   'common.cancel': 'إلغاء',
   'common.retry': 'إعادة المحاولة',
-  'common.skip': 'تخطٍّ',
-  'common.save': 'حفظ',
-  'common.required': 'مطلوب',
-  'common.startOver': 'البدء من جديد',
   'common.fatalTitle': 'تعذّرت المتابعة',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -43,7 +38,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'رمز التحقق',
   'otp.hint': 'أدخل الرمز المكوّن من {length} أرقام.',
-  'otp.invalidFormat': 'أدخل {length} أرقام.',
+  'otp.hintRange': 'أدخل الرمز المكوّن من {min} أو {max} أرقام.',
   'qr.label': 'رمز QR لمسحه بتطبيق المصادقة',
   'qr.failed': 'تعذّر عرض رمز QR. أدخل المفتاح يدويًا بدلًا من ذلك.',
   'devicePicker.label': 'طرق التحقق الخاصة بك',
@@ -70,6 +65,7 @@ const messages: Messages = {
   'signin.code.app': 'افتح \u2068{name}\u2069 وأدخل الرمز الذي يظهر فيه الآن.',
   'signin.code.appUnnamed': 'افتح تطبيق المصادقة وأدخل الرمز الذي يظهر فيه الآن.',
   'signin.code.token': 'اضغط على زر الجهاز \u2068{serial}\u2069 وأدخل الرمز الذي يظهر عليه.',
+  'signin.code.tokenUnnamed': 'اضغط على زر جهازك وأدخل الرمز الذي يظهر عليه.',
   'signin.code.submit': 'تحقّق',
   'signin.code.attemptsRemaining': {
     zero: 'هذا الرمز غير صحيح. لم تبقَ لديك أي محاولة.',
@@ -103,6 +99,7 @@ const messages: Messages = {
   'enroll.resume.title': 'أكمل ما بدأته',
   'enroll.resume.item': 'متابعة إعداد \u2068{name}\u2069',
   'enroll.resume.discard': 'إزالة \u2068{name}\u2069',
+  'enroll.resume.removed': 'تمت إزالة \u2068{name}\u2069.',
   'enroll.limit.title': 'بلغت الحد الأقصى لعدد الطرق',
   'enroll.limit.text': 'أزِل طريقة لم تعد تستخدمها قبل أن تضيف طريقة أخرى.',
   'enroll.phone.title': 'أضف رقم هاتفك',
@@ -136,6 +133,7 @@ const messages: Messages = {
   'enroll.oath.title': 'أضف جهاز توليد الرموز',
   'enroll.oath.serial': 'الرقم التسلسلي',
   'enroll.oath.serialHint': 'تجده مطبوعًا على ظهر الجهاز.',
+  'enroll.oath.codeTitle': 'أدخل رمز جهازك',
   'enroll.oath.codeIntro': 'اضغط على زر الجهاز وأدخل الرمز الذي يظهر عليه.',
   'enroll.oath.resync': 'الجهاز غير متزامن. اضغط على الزر مرة أخرى وأدخل الرمز التالي.',
   'enroll.code.title': 'أدخل الرمز الذي أرسلناه',
@@ -151,7 +149,6 @@ const messages: Messages = {
   // ---- WebAuthn outcomes (the browser side of a ceremony)
   'webauthn.cancelled': 'أُلغي الطلب أو انتهت مهلته. اختر «إعادة المحاولة» عندما تكون مستعدًا.',
   'webauthn.unsupported': 'لا يمكن لهذا المتصفح استخدام مفاتيح المرور أو مفاتيح الأمان هنا.',
-  'webauthn.securityKeyOnly': 'لا يدعم هذا الجهاز مفاتيح المرور المدمجة. استخدم مفتاح أمان.',
   'webauthn.alreadyRegistered': 'مفتاح المرور أو مفتاح الأمان هذا مسجّل بالفعل.',
   'webauthn.failed': 'تعذّر استخدام مفتاح المرور أو مفتاح الأمان. حاول مرة أخرى.',
 

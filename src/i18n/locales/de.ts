@@ -7,16 +7,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Multi-Faktor-Authentifizierung',
-  'common.loading': 'Wird geladen…',
   'common.working': 'Bitte warten…',
   'common.continue': 'Weiter',
   'common.back': 'Zurück',
   'common.cancel': 'Abbrechen',
   'common.retry': 'Erneut versuchen',
-  'common.skip': 'Überspringen',
-  'common.save': 'Speichern',
-  'common.required': 'Erforderlich',
-  'common.startOver': 'Neu beginnen',
   'common.fatalTitle': 'Wir konnten nicht fortfahren',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -43,7 +38,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Bestätigungscode',
   'otp.hint': 'Geben Sie den {length}-stelligen Code ein.',
-  'otp.invalidFormat': 'Geben Sie {length} Ziffern ein.',
+  'otp.hintRange': 'Geben Sie den {min}- oder {max}-stelligen Code ein.',
   'qr.label': 'QR-Code zum Scannen mit Ihrer Authenticator-App',
   'qr.failed':
     'Der QR-Code konnte nicht angezeigt werden. Geben Sie den Schlüssel stattdessen manuell ein.',
@@ -73,6 +68,8 @@ const messages: Messages = {
     'Öffnen Sie Ihre Authenticator-App und geben Sie den Code ein, der gerade angezeigt wird.',
   'signin.code.token':
     'Drücken Sie die Taste am Token {serial} und geben Sie den angezeigten Code ein.',
+  'signin.code.tokenUnnamed':
+    'Drücken Sie die Taste an Ihrem Token und geben Sie den angezeigten Code ein.',
   'signin.code.submit': 'Bestätigen',
   'signin.code.attemptsRemaining': {
     one: 'Der Code ist falsch. Sie haben noch 1 Versuch.',
@@ -103,6 +100,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Begonnene Einrichtung abschließen',
   'enroll.resume.item': 'Einrichtung fortsetzen: {name}',
   'enroll.resume.discard': '{name} entfernen',
+  'enroll.resume.removed': '{name} wurde entfernt.',
   'enroll.limit.title': 'Sie haben die maximale Anzahl an Methoden erreicht',
   'enroll.limit.text':
     'Entfernen Sie eine Methode, die Sie nicht mehr verwenden, bevor Sie eine neue hinzufügen.',
@@ -141,6 +139,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Hardware-Token hinzufügen',
   'enroll.oath.serial': 'Seriennummer',
   'enroll.oath.serialHint': 'Sie steht auf der Rückseite des Tokens.',
+  'enroll.oath.codeTitle': 'Code Ihres Tokens eingeben',
   'enroll.oath.codeIntro': 'Drücken Sie die Taste am Token und geben Sie den angezeigten Code ein.',
   'enroll.oath.resync':
     'Der Token ist nicht synchron. Drücken Sie die Taste erneut und geben Sie den nächsten Code ein.',
@@ -161,8 +160,6 @@ const messages: Messages = {
     'Die Anfrage wurde abgebrochen oder ist abgelaufen. Wählen Sie „Erneut versuchen“, sobald Sie bereit sind.',
   'webauthn.unsupported':
     'Dieser Browser kann hier keine Passkeys oder Sicherheitsschlüssel nutzen.',
-  'webauthn.securityKeyOnly':
-    'Dieses Gerät unterstützt keine integrierten Passkeys. Verwenden Sie einen Sicherheitsschlüssel.',
   'webauthn.alreadyRegistered': 'Dieser Passkey oder Sicherheitsschlüssel ist bereits registriert.',
   'webauthn.failed':
     'Ihr Passkey oder Sicherheitsschlüssel konnte nicht verwendet werden. Versuchen Sie es erneut.',

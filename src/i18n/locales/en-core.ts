@@ -4,16 +4,11 @@
  */
 export const enCore = {
   'common.region': 'Multi-factor authentication',
-  'common.loading': 'Loading…',
   'common.working': 'Please wait…',
   'common.continue': 'Continue',
   'common.back': 'Back',
   'common.cancel': 'Cancel',
   'common.retry': 'Try again',
-  'common.skip': 'Skip',
-  'common.save': 'Save',
-  'common.required': 'Required',
-  'common.startOver': 'Start over',
   'common.fatalTitle': 'We could not continue',
   'common.countdown': '{minutes}:{seconds}',
   'method.SMS': 'Text message',
@@ -25,7 +20,7 @@ export const enCore = {
   'method.OATH_TOKEN': 'Hardware token',
   'otp.label': 'Verification code',
   'otp.hint': 'Enter the {length}-digit code.',
-  'otp.invalidFormat': 'Enter {length} digits.',
+  'otp.hintRange': 'Enter the {min}- or {max}-digit code.',
   'devicePicker.label': 'Your verification methods',
   'devicePicker.default': 'Default',
   'devicePicker.lockedUntil': 'Locked until {time}',
@@ -33,7 +28,6 @@ export const enCore = {
   'webauthn.cancelled':
     'The request was cancelled or timed out. Select Try again when you are ready.',
   'webauthn.unsupported': 'This browser cannot use passkeys or security keys here.',
-  'webauthn.securityKeyOnly': 'This device has no built-in passkey support. Use a security key.',
   'webauthn.alreadyRegistered': 'This passkey or security key is already registered.',
   'webauthn.failed': 'Your passkey or security key could not be used. Try again.',
   'error.BAD_REQUEST': 'Something in the request was not valid.',

@@ -20,6 +20,7 @@ export const enSignin = {
   'signin.code.app': 'Open {name} and enter the code it shows now.',
   'signin.code.appUnnamed': 'Open your authenticator app and enter the code it shows now.',
   'signin.code.token': 'Press the button on token {serial} and enter the code it shows.',
+  'signin.code.tokenUnnamed': 'Press the button on your token and enter the code it shows.',
   'signin.code.submit': 'Verify',
   'signin.code.attemptsRemaining': {
     one: 'That code is not correct. You have 1 attempt left.',

@@ -7,16 +7,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Autenticación multifactor',
-  'common.loading': 'Cargando…',
   'common.working': 'Espera un momento…',
   'common.continue': 'Continuar',
   'common.back': 'Atrás',
   'common.cancel': 'Cancelar',
   'common.retry': 'Reintentar',
-  'common.skip': 'Omitir',
-  'common.save': 'Guardar',
-  'common.required': 'Obligatorio',
-  'common.startOver': 'Empezar de nuevo',
   'common.fatalTitle': 'No hemos podido continuar',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -43,7 +38,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Código de verificación',
   'otp.hint': 'Introduce el código de {length} dígitos.',
-  'otp.invalidFormat': 'Introduce {length} dígitos.',
+  'otp.hintRange': 'Introduce el código de {min} u {max} dígitos.',
   'qr.label': 'Código QR para escanear con tu app de autenticación',
   'qr.failed': 'No se ha podido mostrar el código QR. Introduce la clave manualmente.',
   'devicePicker.label': 'Tus métodos de verificación',
@@ -70,6 +65,7 @@ const messages: Messages = {
   'signin.code.app': 'Abre {name} e introduce el código que aparece ahora.',
   'signin.code.appUnnamed': 'Abre tu app de autenticación e introduce el código que aparece ahora.',
   'signin.code.token': 'Pulsa el botón del token {serial} e introduce el código que aparece.',
+  'signin.code.tokenUnnamed': 'Pulsa el botón de tu token e introduce el código que muestra.',
   'signin.code.submit': 'Verificar',
   'signin.code.attemptsRemaining': {
     one: 'El código no es correcto. Te queda 1 intento.',
@@ -101,6 +97,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Termina lo que has empezado',
   'enroll.resume.item': 'Continuar la configuración: {name}',
   'enroll.resume.discard': 'Eliminar {name}',
+  'enroll.resume.removed': 'Se ha eliminado {name}.',
   'enroll.limit.title': 'Has alcanzado el número máximo de métodos',
   'enroll.limit.text': 'Elimina un método que ya no uses antes de añadir otro.',
   'enroll.phone.title': 'Añade tu número de teléfono',
@@ -135,6 +132,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Añade tu token físico',
   'enroll.oath.serial': 'Número de serie',
   'enroll.oath.serialHint': 'Está impreso en la parte trasera del token.',
+  'enroll.oath.codeTitle': 'Introduce el código de tu token',
   'enroll.oath.codeIntro': 'Pulsa el botón del token e introduce el código que aparece.',
   'enroll.oath.resync':
     'El token no está sincronizado. Vuelve a pulsar el botón e introduce el siguiente código.',
@@ -154,8 +152,6 @@ const messages: Messages = {
     'La solicitud se ha cancelado o ha caducado. Selecciona «Reintentar» cuando quieras.',
   'webauthn.unsupported':
     'Este navegador no puede usar llaves de acceso ni llaves de seguridad aquí.',
-  'webauthn.securityKeyOnly':
-    'Este dispositivo no admite llaves de acceso integradas. Usa una llave de seguridad.',
   'webauthn.alreadyRegistered': 'Esta llave de acceso o llave de seguridad ya está registrada.',
   'webauthn.failed':
     'No se ha podido usar tu llave de acceso o llave de seguridad. Inténtalo de nuevo.',

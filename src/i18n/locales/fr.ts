@@ -9,16 +9,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Authentification multifacteur',
-  'common.loading': 'Chargement…',
   'common.working': 'Veuillez patienter…',
   'common.continue': 'Continuer',
   'common.back': 'Retour',
   'common.cancel': 'Annuler',
   'common.retry': 'Réessayer',
-  'common.skip': 'Passer',
-  'common.save': 'Enregistrer',
-  'common.required': 'Obligatoire',
-  'common.startOver': 'Recommencer',
   'common.fatalTitle': 'Impossible de continuer',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -46,7 +41,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Code de vérification',
   'otp.hint': 'Saisissez le code à {length} chiffres.',
-  'otp.invalidFormat': 'Saisissez {length} chiffres.',
+  'otp.hintRange': 'Saisissez le code à {min} ou {max} chiffres.',
   'qr.label': 'QR code à scanner avec votre application d’authentification',
   'qr.failed': 'Impossible d’afficher le QR code. Saisissez plutôt la clé manuellement.',
   'devicePicker.label': 'Vos méthodes de vérification',
@@ -74,6 +69,7 @@ const messages: Messages = {
   'signin.code.appUnnamed':
     'Ouvrez votre application d’authentification et saisissez le code actuellement affiché.',
   'signin.code.token': 'Appuyez sur le bouton du jeton {serial} et saisissez le code affiché.',
+  'signin.code.tokenUnnamed': 'Appuyez sur le bouton de votre jeton et saisissez le code affiché.',
   'signin.code.submit': 'Vérifier',
   // `one` also covers 0 in French, so it shows the count.
   'signin.code.attemptsRemaining': {
@@ -106,6 +102,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Terminez ce que vous avez commencé',
   'enroll.resume.item': 'Reprendre la configuration\u00a0: {name}',
   'enroll.resume.discard': 'Supprimer {name}',
+  'enroll.resume.removed': '{name} a été supprimé.',
   'enroll.limit.title': 'Vous avez atteint le nombre maximal de méthodes',
   'enroll.limit.text':
     'Supprimez une méthode que vous n’utilisez plus avant d’en ajouter une autre.',
@@ -144,6 +141,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Ajoutez votre jeton matériel',
   'enroll.oath.serial': 'Numéro de série',
   'enroll.oath.serialHint': 'Il est imprimé au dos du jeton.',
+  'enroll.oath.codeTitle': 'Saisissez le code de votre jeton',
   'enroll.oath.codeIntro': 'Appuyez sur le bouton du jeton et saisissez le code affiché.',
   'enroll.oath.resync':
     'Le jeton est désynchronisé. Appuyez de nouveau sur le bouton et saisissez le code suivant.',
@@ -163,8 +161,6 @@ const messages: Messages = {
     'La demande a été annulée ou a expiré. Sélectionnez «\u00a0Réessayer\u00a0» lorsque vous le souhaitez.',
   'webauthn.unsupported':
     'Ce navigateur ne peut pas utiliser de clés d’accès ni de clés de sécurité ici.',
-  'webauthn.securityKeyOnly':
-    'Cet appareil ne prend pas en charge les clés d’accès intégrées. Utilisez une clé de sécurité.',
   'webauthn.alreadyRegistered': 'Cette clé d’accès ou clé de sécurité est déjà enregistrée.',
   'webauthn.failed': 'Impossible d’utiliser votre clé d’accès ou votre clé de sécurité. Réessayez.',
 

@@ -9,16 +9,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'אימות רב־שלבי',
-  'common.loading': 'בטעינה…',
   'common.working': 'רק רגע…',
   'common.continue': 'המשך',
   'common.back': 'חזרה',
   'common.cancel': 'ביטול',
   'common.retry': 'ניסיון נוסף',
-  'common.skip': 'דילוג',
-  'common.save': 'שמירה',
-  'common.required': 'שדה חובה',
-  'common.startOver': 'להתחיל מחדש',
   'common.fatalTitle': 'לא ניתן להמשיך',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -43,7 +38,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'קוד אימות',
   'otp.hint': 'יש להזין את הקוד בן {length} הספרות.',
-  'otp.invalidFormat': 'יש להזין {length} ספרות.',
+  'otp.hintRange': 'יש להזין את הקוד בן {min} או {max} ספרות.',
   'qr.label': 'קוד QR לסריקה באפליקציית האימות',
   'qr.failed': 'לא ניתן להציג את קוד ה־QR. אפשר להזין את המפתח ידנית במקום זאת.',
   'devicePicker.label': 'שיטות האימות שלך',
@@ -70,6 +65,7 @@ const messages: Messages = {
   'signin.code.app': 'יש לפתוח את \u2068{name}\u2069 ולהזין את הקוד שמוצג בה עכשיו.',
   'signin.code.appUnnamed': 'יש לפתוח את אפליקציית האימות ולהזין את הקוד שמוצג בה עכשיו.',
   'signin.code.token': 'יש ללחוץ על הכפתור בטוקן \u2068{serial}\u2069 ולהזין את הקוד שמוצג בו.',
+  'signin.code.tokenUnnamed': 'יש ללחוץ על הכפתור בטוקן ולהזין את הקוד שמוצג בו.',
   'signin.code.submit': 'אימות',
   'signin.code.attemptsRemaining': {
     one: 'הקוד שגוי. נותר לך ניסיון אחד.',
@@ -100,6 +96,7 @@ const messages: Messages = {
   'enroll.resume.title': 'השלמת הגדרה שהתחלת',
   'enroll.resume.item': 'המשך ההגדרה של \u2068{name}\u2069',
   'enroll.resume.discard': 'הסרת \u2068{name}\u2069',
+  'enroll.resume.removed': '\u2068{name}\u2069 הוסר.',
   'enroll.limit.title': 'הגעת למספר המרבי של שיטות',
   'enroll.limit.text': 'לפני שמוסיפים שיטה חדשה, יש להסיר שיטה שכבר לא בשימוש.',
   'enroll.phone.title': 'הוספת מספר טלפון',
@@ -133,6 +130,7 @@ const messages: Messages = {
   'enroll.oath.title': 'הוספת טוקן חומרה',
   'enroll.oath.serial': 'מספר סידורי',
   'enroll.oath.serialHint': 'המספר מודפס בגב הטוקן.',
+  'enroll.oath.codeTitle': 'הזנת הקוד מהטוקן',
   'enroll.oath.codeIntro': 'יש ללחוץ על הכפתור בטוקן ולהזין את הקוד שמוצג בו.',
   'enroll.oath.resync': 'הטוקן לא מסונכרן. יש ללחוץ שוב על הכפתור ולהזין את הקוד הבא.',
   'enroll.code.title': 'יש להזין את הקוד ששלחנו',
@@ -148,7 +146,6 @@ const messages: Messages = {
   // ---- WebAuthn outcomes (the browser side of a ceremony)
   'webauthn.cancelled': 'הבקשה בוטלה או שתם הזמן. כשהכול מוכן, יש לבחור „ניסיון נוסף”.',
   'webauthn.unsupported': 'בדפדפן הזה אי אפשר להשתמש כאן במפתחות גישה או במפתחות אבטחה.',
-  'webauthn.securityKeyOnly': 'במכשיר הזה אין תמיכה מובנית במפתחות גישה. יש להשתמש במפתח אבטחה.',
   'webauthn.alreadyRegistered': 'מפתח הגישה או מפתח האבטחה הזה כבר רשום.',
   'webauthn.failed': 'לא ניתן להשתמש במפתח הגישה או במפתח האבטחה. אפשר לנסות שוב.',
 

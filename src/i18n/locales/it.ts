@@ -7,16 +7,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Autenticazione a più fattori',
-  'common.loading': 'Caricamento…',
   'common.working': 'Attendi…',
   'common.continue': 'Continua',
   'common.back': 'Indietro',
   'common.cancel': 'Annulla',
   'common.retry': 'Riprova',
-  'common.skip': 'Salta',
-  'common.save': 'Salva',
-  'common.required': 'Obbligatorio',
-  'common.startOver': 'Ricomincia',
   'common.fatalTitle': 'Impossibile continuare',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -42,7 +37,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Codice di verifica',
   'otp.hint': 'Inserisci il codice di {length} cifre.',
-  'otp.invalidFormat': 'Inserisci {length} cifre.',
+  'otp.hintRange': 'Inserisci il codice di {min} o {max} cifre.',
   'qr.label': 'Codice QR da scansionare con la tua app di autenticazione',
   'qr.failed': 'Impossibile visualizzare il codice QR. Inserisci invece la chiave a mano.',
   'devicePicker.label': 'I tuoi metodi di verifica',
@@ -70,6 +65,7 @@ const messages: Messages = {
   'signin.code.appUnnamed':
     'Apri la tua app di autenticazione e inserisci il codice visualizzato in questo momento.',
   'signin.code.token': 'Premi il pulsante del token {serial} e inserisci il codice visualizzato.',
+  'signin.code.tokenUnnamed': 'Premi il pulsante del tuo token e inserisci il codice mostrato.',
   'signin.code.submit': 'Verifica',
   'signin.code.attemptsRemaining': {
     one: 'Il codice non è corretto. Hai ancora 1 tentativo.',
@@ -100,6 +96,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Completa ciò che hai iniziato',
   'enroll.resume.item': 'Continua la configurazione: {name}',
   'enroll.resume.discard': 'Rimuovi {name}',
+  'enroll.resume.removed': '{name} rimosso.',
   'enroll.limit.title': 'Hai raggiunto il numero massimo di metodi',
   'enroll.limit.text': 'Rimuovi un metodo che non usi più prima di aggiungerne un altro.',
   'enroll.phone.title': 'Aggiungi il tuo numero di telefono',
@@ -135,6 +132,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Aggiungi il tuo token hardware',
   'enroll.oath.serial': 'Numero di serie',
   'enroll.oath.serialHint': 'È stampato sul retro del token.',
+  'enroll.oath.codeTitle': 'Inserisci il codice del token',
   'enroll.oath.codeIntro': 'Premi il pulsante del token e inserisci il codice visualizzato.',
   'enroll.oath.resync':
     'Il token non è sincronizzato. Premi di nuovo il pulsante e inserisci il codice successivo.',
@@ -153,8 +151,6 @@ const messages: Messages = {
   'webauthn.cancelled':
     'La richiesta è stata annullata o è scaduta. Seleziona «Riprova» quando vuoi.',
   'webauthn.unsupported': 'Questo browser non può usare passkey o chiavi di sicurezza qui.',
-  'webauthn.securityKeyOnly':
-    'Questo dispositivo non supporta le passkey integrate. Usa una chiave di sicurezza.',
   'webauthn.alreadyRegistered': 'Questa passkey o chiave di sicurezza è già registrata.',
   'webauthn.failed': 'Impossibile usare la passkey o la chiave di sicurezza. Riprova.',
 

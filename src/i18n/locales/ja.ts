@@ -3,16 +3,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': '多要素認証',
-  'common.loading': '読み込み中…',
   'common.working': 'お待ちください…',
   'common.continue': '続行',
   'common.back': '戻る',
   'common.cancel': 'キャンセル',
   'common.retry': '再試行',
-  'common.skip': 'スキップ',
-  'common.save': '保存',
-  'common.required': '必須',
-  'common.startOver': '最初からやり直す',
   'common.fatalTitle': '続行できませんでした',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -38,7 +33,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': '確認コード',
   'otp.hint': '{length}桁のコードを入力してください。',
-  'otp.invalidFormat': '{length}桁の数字を入力してください。',
+  'otp.hintRange': '{min}桁または{max}桁のコードを入力してください。',
   'qr.label': '認証アプリでスキャンするQRコード',
   'qr.failed': 'QRコードを表示できませんでした。代わりにキーを手動で入力してください。',
   'devicePicker.label': '登録済みの確認方法',
@@ -65,6 +60,7 @@ const messages: Messages = {
   'signin.code.app': '{name}を開き、現在表示されているコードを入力してください。',
   'signin.code.appUnnamed': '認証アプリを開き、現在表示されているコードを入力してください。',
   'signin.code.token': 'トークン{serial}のボタンを押し、表示されたコードを入力してください。',
+  'signin.code.tokenUnnamed': 'トークンのボタンを押し、表示されたコードを入力してください。',
   'signin.code.submit': '確認',
   'signin.code.attemptsRemaining': {
     other: 'コードが正しくありません。あと{count}回試せます。',
@@ -93,6 +89,7 @@ const messages: Messages = {
   'enroll.resume.title': '途中の設定を完了',
   'enroll.resume.item': '{name}の設定を続ける',
   'enroll.resume.discard': '{name}を削除',
+  'enroll.resume.removed': '{name}を削除しました。',
   'enroll.limit.title': '登録できる方法の上限に達しています',
   'enroll.limit.text': '新しい方法を追加する前に、使わなくなった方法を削除してください。',
   'enroll.phone.title': '電話番号を追加',
@@ -128,6 +125,7 @@ const messages: Messages = {
   'enroll.oath.title': 'ハードウェアトークンを追加',
   'enroll.oath.serial': 'シリアル番号',
   'enroll.oath.serialHint': 'トークンの裏面に印字されています。',
+  'enroll.oath.codeTitle': 'トークンのコードを入力',
   'enroll.oath.codeIntro': 'トークンのボタンを押し、表示されたコードを入力してください。',
   'enroll.oath.resync':
     'トークンの同期がずれています。もう一度ボタンを押し、次のコードを入力してください。',
@@ -145,8 +143,6 @@ const messages: Messages = {
   'webauthn.cancelled':
     'リクエストがキャンセルされたか、タイムアウトしました。準備ができたら「再試行」を選択してください。',
   'webauthn.unsupported': 'このブラウザでは、ここでパスキーやセキュリティキーを使用できません。',
-  'webauthn.securityKeyOnly':
-    'このデバイスにはパスキー機能が組み込まれていません。セキュリティキーを使用してください。',
   'webauthn.alreadyRegistered': 'このパスキーまたはセキュリティキーはすでに登録されています。',
   'webauthn.failed':
     'パスキーまたはセキュリティキーを使用できませんでした。もう一度お試しください。',

@@ -3,16 +3,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Multifactorauthenticatie',
-  'common.loading': 'Laden…',
   'common.working': 'Even geduld…',
   'common.continue': 'Doorgaan',
   'common.back': 'Terug',
   'common.cancel': 'Annuleren',
   'common.retry': 'Opnieuw proberen',
-  'common.skip': 'Overslaan',
-  'common.save': 'Opslaan',
-  'common.required': 'Verplicht',
-  'common.startOver': 'Opnieuw beginnen',
   'common.fatalTitle': 'We kunnen niet verdergaan',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -38,7 +33,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Verificatiecode',
   'otp.hint': 'Voer de code van {length} cijfers in.',
-  'otp.invalidFormat': 'Voer {length} cijfers in.',
+  'otp.hintRange': 'Voer de code van {min} of {max} cijfers in.',
   'qr.label': 'QR-code om te scannen met je authenticator-app',
   'qr.failed':
     'De QR-code kan niet worden getoond. Voer de sleutel in plaats daarvan handmatig in.',
@@ -66,6 +61,7 @@ const messages: Messages = {
   'signin.code.app': 'Open {name} en voer de code in die nu wordt getoond.',
   'signin.code.appUnnamed': 'Open je authenticator-app en voer de code in die nu wordt getoond.',
   'signin.code.token': 'Druk op de knop van token {serial} en voer de code in die verschijnt.',
+  'signin.code.tokenUnnamed': 'Druk op de knop van je token en voer de code in die wordt getoond.',
   'signin.code.submit': 'Verifiëren',
   'signin.code.attemptsRemaining': {
     one: 'Die code klopt niet. Je hebt nog {count} poging.',
@@ -95,6 +91,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Maak af waar je aan begon',
   'enroll.resume.item': '{name} verder instellen',
   'enroll.resume.discard': '{name} verwijderen',
+  'enroll.resume.removed': '{name} is verwijderd.',
   'enroll.limit.title': 'Je hebt het maximumaantal methoden',
   'enroll.limit.text':
     'Verwijder een methode die je niet meer gebruikt voordat je een nieuwe toevoegt.',
@@ -132,6 +129,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Voeg je hardwaretoken toe',
   'enroll.oath.serial': 'Serienummer',
   'enroll.oath.serialHint': 'Het staat op de achterkant van het token.',
+  'enroll.oath.codeTitle': 'Voer de code van je token in',
   'enroll.oath.codeIntro': 'Druk op de knop van het token en voer de code in die verschijnt.',
   'enroll.oath.resync':
     'Het token loopt niet synchroon. Druk nog eens op de knop en voer de volgende code in.',
@@ -150,8 +148,6 @@ const messages: Messages = {
     'Het verzoek is geannuleerd of verlopen. Kies ‘Opnieuw proberen’ zodra je klaar bent.',
   'webauthn.unsupported':
     'Deze browser kan hier geen toegangssleutels of beveiligingssleutels gebruiken.',
-  'webauthn.securityKeyOnly':
-    'Dit apparaat heeft geen ingebouwde ondersteuning voor toegangssleutels. Gebruik een beveiligingssleutel.',
   'webauthn.alreadyRegistered': 'Deze toegangssleutel of beveiligingssleutel is al geregistreerd.',
   'webauthn.failed':
     'Je toegangssleutel of beveiligingssleutel kan niet worden gebruikt. Probeer het opnieuw.',

@@ -3,16 +3,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Uwierzytelnianie wieloskładnikowe',
-  'common.loading': 'Wczytywanie…',
   'common.working': 'Proszę czekać…',
   'common.continue': 'Dalej',
   'common.back': 'Wstecz',
   'common.cancel': 'Anuluj',
   'common.retry': 'Spróbuj ponownie',
-  'common.skip': 'Pomiń',
-  'common.save': 'Zapisz',
-  'common.required': 'Wymagane',
-  'common.startOver': 'Zacznij od nowa',
   'common.fatalTitle': 'Nie udało się kontynuować',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -39,7 +34,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Kod weryfikacyjny',
   'otp.hint': 'Wpisz {length}-cyfrowy kod.',
-  'otp.invalidFormat': 'Kod musi być {length}-cyfrowy.',
+  'otp.hintRange': 'Wpisz kod ({min} lub {max} cyfr).',
   'qr.label': 'Kod QR do zeskanowania aplikacją uwierzytelniającą',
   'qr.failed': 'Nie udało się wyświetlić kodu QR. Zamiast tego wpisz klucz ręcznie.',
   'devicePicker.label': 'Twoje metody weryfikacji',
@@ -69,6 +64,7 @@ const messages: Messages = {
   'signin.code.appUnnamed':
     'Otwórz aplikację uwierzytelniającą i wpisz kod, który teraz wyświetla.',
   'signin.code.token': 'Naciśnij przycisk na tokenie {serial} i wpisz wyświetlony kod.',
+  'signin.code.tokenUnnamed': 'Naciśnij przycisk na tokenie i wpisz wyświetlony kod.',
   'signin.code.submit': 'Zweryfikuj',
   'signin.code.attemptsRemaining': {
     one: 'Ten kod jest nieprawidłowy. Została Ci {count} próba.',
@@ -101,6 +97,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Dokończ rozpoczętą konfigurację',
   'enroll.resume.item': 'Kontynuuj konfigurację: {name}',
   'enroll.resume.discard': 'Usuń: {name}',
+  'enroll.resume.removed': 'Usunięto: {name}.',
   'enroll.limit.title': 'Masz już maksymalną liczbę metod',
   'enroll.limit.text': 'Zanim dodasz kolejną metodę, usuń taką, której już nie używasz.',
   'enroll.phone.title': 'Dodaj numer telefonu',
@@ -136,6 +133,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Dodaj token sprzętowy',
   'enroll.oath.serial': 'Numer seryjny',
   'enroll.oath.serialHint': 'Znajdziesz go z tyłu tokena.',
+  'enroll.oath.codeTitle': 'Wpisz kod z tokena',
   'enroll.oath.codeIntro': 'Naciśnij przycisk na tokenie i wpisz wyświetlony kod.',
   'enroll.oath.resync':
     'Token nie jest zsynchronizowany. Naciśnij przycisk jeszcze raz i wpisz następny kod.',
@@ -154,8 +152,6 @@ const messages: Messages = {
     'Żądanie zostało anulowane lub upłynął limit czasu. Gdy wszystko będzie gotowe, wybierz „Spróbuj ponownie”.',
   'webauthn.unsupported':
     'Ta przeglądarka nie może tu używać kluczy dostępu ani kluczy bezpieczeństwa.',
-  'webauthn.securityKeyOnly':
-    'To urządzenie nie ma wbudowanej obsługi kluczy dostępu. Użyj klucza bezpieczeństwa.',
   'webauthn.alreadyRegistered':
     'Ten klucz dostępu lub klucz bezpieczeństwa jest już zarejestrowany.',
   'webauthn.failed':

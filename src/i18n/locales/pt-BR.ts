@@ -3,16 +3,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': 'Autenticação multifator',
-  'common.loading': 'Carregando…',
   'common.working': 'Aguarde…',
   'common.continue': 'Continuar',
   'common.back': 'Voltar',
   'common.cancel': 'Cancelar',
   'common.retry': 'Tentar de novo',
-  'common.skip': 'Pular',
-  'common.save': 'Salvar',
-  'common.required': 'Obrigatório',
-  'common.startOver': 'Recomeçar',
   'common.fatalTitle': 'Não foi possível continuar',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -38,7 +33,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': 'Código de verificação',
   'otp.hint': 'Digite o código de {length} dígitos.',
-  'otp.invalidFormat': 'Digite {length} dígitos.',
+  'otp.hintRange': 'Digite o código de {min} ou {max} dígitos.',
   'qr.label': 'Código QR para escanear com seu app autenticador',
   'qr.failed': 'Não foi possível exibir o código QR. Digite a chave manualmente.',
   'devicePicker.label': 'Seus métodos de verificação',
@@ -65,6 +60,7 @@ const messages: Messages = {
   'signin.code.app': 'Abra {name} e digite o código que aparece agora.',
   'signin.code.appUnnamed': 'Abra seu app autenticador e digite o código que aparece agora.',
   'signin.code.token': 'Pressione o botão do token {serial} e digite o código exibido.',
+  'signin.code.tokenUnnamed': 'Pressione o botão do seu token e digite o código exibido.',
   'signin.code.submit': 'Verificar',
   'signin.code.attemptsRemaining': {
     one: 'Esse código está incorreto. Você tem {count} tentativa restante.',
@@ -95,6 +91,7 @@ const messages: Messages = {
   'enroll.resume.title': 'Conclua o que você começou',
   'enroll.resume.item': 'Continuar a configuração de {name}',
   'enroll.resume.discard': 'Remover {name}',
+  'enroll.resume.removed': '{name} foi removido.',
   'enroll.limit.title': 'Você atingiu o número máximo de métodos',
   'enroll.limit.text': 'Remova um método que você não usa mais antes de adicionar outro.',
   'enroll.phone.title': 'Adicione seu número de telefone',
@@ -130,6 +127,7 @@ const messages: Messages = {
   'enroll.oath.title': 'Adicione seu token de hardware',
   'enroll.oath.serial': 'Número de série',
   'enroll.oath.serialHint': 'Ele está impresso na parte de trás do token.',
+  'enroll.oath.codeTitle': 'Digite o código do seu token',
   'enroll.oath.codeIntro': 'Pressione o botão do token e digite o código exibido.',
   'enroll.oath.resync':
     'O token está dessincronizado. Pressione o botão de novo e digite o próximo código.',
@@ -148,8 +146,6 @@ const messages: Messages = {
     'A solicitação foi cancelada ou expirou. Selecione “Tentar de novo” quando quiser.',
   'webauthn.unsupported':
     'Este navegador não pode usar chaves de acesso ou chaves de segurança aqui.',
-  'webauthn.securityKeyOnly':
-    'Este dispositivo não tem suporte integrado a chaves de acesso. Use uma chave de segurança.',
   'webauthn.alreadyRegistered': 'Esta chave de acesso ou chave de segurança já está registrada.',
   'webauthn.failed':
     'Não foi possível usar sua chave de acesso ou chave de segurança. Tente de novo.',

@@ -7,16 +7,11 @@ import type { Messages } from '../types.ts';
 const messages: Messages = {
   // ---- shared
   'common.region': '多重身份验证',
-  'common.loading': '正在加载……',
   'common.working': '请稍候……',
   'common.continue': '继续',
   'common.back': '返回',
   'common.cancel': '取消',
   'common.retry': '重试',
-  'common.skip': '跳过',
-  'common.save': '保存',
-  'common.required': '必填',
-  'common.startOver': '重新开始',
   'common.fatalTitle': '无法继续',
   'common.countdown': '{minutes}:{seconds}',
 
@@ -41,7 +36,7 @@ const messages: Messages = {
   // ---- building blocks
   'otp.label': '验证码',
   'otp.hint': '请输入 {length} 位验证码。',
-  'otp.invalidFormat': '请输入 {length} 位数字。',
+  'otp.hintRange': '请输入 {min} 位或 {max} 位验证码。',
   'qr.label': '用身份验证器应用扫描的二维码',
   'qr.failed': '无法生成二维码。请改为手动输入密钥。',
   'devicePicker.label': '已有的验证方式',
@@ -68,6 +63,7 @@ const messages: Messages = {
   'signin.code.app': '打开 {name}，输入当前显示的验证码。',
   'signin.code.appUnnamed': '打开身份验证器应用，输入当前显示的验证码。',
   'signin.code.token': '按下令牌 {serial} 上的按钮，输入显示的验证码。',
+  'signin.code.tokenUnnamed': '按下令牌上的按钮，然后输入显示的验证码。',
   'signin.code.submit': '验证',
   'signin.code.attemptsRemaining': {
     other: '验证码不正确。还可以尝试 {count} 次。',
@@ -96,6 +92,7 @@ const messages: Messages = {
   'enroll.resume.title': '完成未完成的设置',
   'enroll.resume.item': '继续设置 {name}',
   'enroll.resume.discard': '移除 {name}',
+  'enroll.resume.removed': '已移除 {name}。',
   'enroll.limit.title': '验证方式数量已达上限',
   'enroll.limit.text': '请先移除不再使用的验证方式，再添加新的方式。',
   'enroll.phone.title': '添加电话号码',
@@ -128,6 +125,7 @@ const messages: Messages = {
   'enroll.oath.title': '添加硬件令牌',
   'enroll.oath.serial': '序列号',
   'enroll.oath.serialHint': '序列号印在令牌背面。',
+  'enroll.oath.codeTitle': '输入令牌上的验证码',
   'enroll.oath.codeIntro': '按下令牌上的按钮，输入显示的验证码。',
   'enroll.oath.resync': '令牌未同步。请再次按下按钮，输入下一个验证码。',
   'enroll.code.title': '输入收到的验证码',
@@ -143,7 +141,6 @@ const messages: Messages = {
   // ---- WebAuthn outcomes (the browser side of a ceremony)
   'webauthn.cancelled': '请求已取消或已超时。准备好后，请选择“重试”。',
   'webauthn.unsupported': '此浏览器无法在此处使用通行密钥或安全密钥。',
-  'webauthn.securityKeyOnly': '此设备不支持内置通行密钥。请使用安全密钥。',
   'webauthn.alreadyRegistered': '此通行密钥或安全密钥已注册。',
   'webauthn.failed': '无法使用该通行密钥或安全密钥。请重试。',
 
