@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { budgetTarget, parseBudgets } from '../../scripts/size.mjs';
+import { budgetTarget, budgetWithLit, isLit, parseBudgets } from '../../scripts/size.mjs';
 
 const script = join(import.meta.dirname, '../../scripts/size.mjs');
 const roots: string[] = [];
@@ -118,5 +118,30 @@ describe('scripts/size.mjs', () => {
     const run = runSize(root);
     assert.equal(run.status, 1, run.output);
     assert.match(run.output, /names nothing measurable/, run.output);
+  });
+
+  test('tells lit apart, and which budget rows count it', () => {
+    for (const id of [
+      'lit',
+      'lit/directives/live.js',
+      'lit-html',
+      'lit-element/lit-element.js',
+      '@lit/reactive-element',
+    ]) {
+      assert.equal(isLit(id), true, id);
+    }
+    for (const id of ['literal', '@simplewebauthn/browser', 'qrcode', './lit.ts']) {
+      assert.equal(isLit(id), false, id);
+    }
+    assert.equal(budgetWithLit('all elements together, with lit'), true);
+    assert.equal(budgetWithLit('`<mfa-signin>` entry'), false);
+  });
+
+  test("the project's own elements are within the README's budgets", () => {
+    const result = spawnSync(process.execPath, [script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /<mfa-signin> entry .* ok/, result.stdout);
+    assert.match(result.stdout, /all elements .* ok/, result.stdout);
+    assert.match(result.stdout, /QR chunk .* ok/, result.stdout);
   });
 });
