@@ -57,8 +57,12 @@ export default {
         args: CHROMIUM_ARGS,
       },
       // Chromium refuses WebAuthn in a tab that lacks focus, and only one tab of a window has it;
-      // test files run side by side, so each page gets its own window.
-      createPage: ({ context }) => context.newPage({ type: 'window' }),
+      // test files run side by side, so each page gets its own window, and its own browser
+      // context so that two files never share the relay's session cookie.
+      createPage: async ({ browser }) => {
+        const isolated = await browser.createBrowserContext();
+        return isolated.newPage({ type: 'window' });
+      },
     }),
   ],
   plugins: [

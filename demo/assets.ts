@@ -22,7 +22,13 @@ import { minifyLiterals } from '../scripts/minify-literals.mjs';
 export const ENTRIES = { demo: 'demo/app/main.ts', outbox: 'demo/app/outbox.ts' } as const;
 
 /** Inputs whose change makes the build stale. */
-const SOURCES = ['src', 'demo/app', 'demo/assets.ts', 'package-lock.json'];
+const SOURCES = [
+  'src',
+  'demo/app',
+  'demo/assets.ts',
+  'scripts/minify-literals.mjs',
+  'package-lock.json',
+];
 
 export interface Asset {
   body: Uint8Array<ArrayBuffer>;

@@ -69,6 +69,36 @@ export function loginPage(
 
 export type Purpose = 'signin' | 'enroll';
 
+/** The element's languages, each named in itself, for the language picker on `/mfa`. */
+export const DEMO_LOCALES: readonly (readonly [tag: string, name: string])[] = [
+  ['en', 'English'],
+  ['de', 'Deutsch'],
+  ['fr', 'Français'],
+  ['es', 'Español'],
+  ['it', 'Italiano'],
+  ['pt-BR', 'Português (Brasil)'],
+  ['nl', 'Nederlands'],
+  ['pl', 'Polski'],
+  ['ja', '日本語'],
+  ['zh-CN', '简体中文'],
+  ['ar', 'العربية'],
+  ['he', 'עברית'],
+];
+
+/** A `<select>` of the languages; `demo/app/main.ts` sets the element's `lang` from it. */
+function languagePicker(): string {
+  const options = DEMO_LOCALES.map(
+    ([tag, name]) =>
+      `          <option value="${escape(tag)}" lang="${escape(tag)}">${escape(name)}</option>`,
+  ).join('\n');
+  return `      <p class="language">
+        <label for="demo-lang">Language</label>
+        <select id="demo-lang">
+${options}
+        </select>
+      </p>`;
+}
+
 /** The second step: the element for `purpose`, holding a fresh ticket. */
 export function mfaPage(options: {
   username: string;
@@ -89,6 +119,7 @@ export function mfaPage(options: {
     script: '/assets/demo.js',
     main: `      <h1>${escape(heading)}</h1>
       <p class="lead">Password accepted for <strong>${escape(username)}</strong>. ${escape(next)}</p>
+${languagePicker()}
       <div class="flow" id="demo-flow">
         <${tag} api="${escape(api)}" ticket="${escape(ticket)}"></${tag}>
       </div>

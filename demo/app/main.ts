@@ -40,6 +40,17 @@ async function complete(result: string): Promise<void> {
   completing = false;
 }
 
+// The language picker: the element follows the page's language until one is picked.
+const language = document.getElementById('demo-lang');
+if (language instanceof HTMLSelectElement) {
+  const element = flow?.querySelector<HTMLElement>('mfa-signin, mfa-enroll');
+  const pageLang = document.documentElement.lang;
+  if ([...language.options].some((option) => option.value === pageLang)) language.value = pageLang;
+  language.addEventListener('change', () => {
+    if (element) element.lang = language.value;
+  });
+}
+
 flow?.addEventListener('mfa-complete', (event) => {
   void complete(event.detail.result);
 });

@@ -553,7 +553,11 @@ export function createRelay(options: RelayOptions): Hono<Env> {
     const before = await call(pingone.getAuthentication(id, upstream(c)), 'authentication');
     const chosen = before.devices.find((device) => device.id === input.deviceId);
     if (chosen === undefined || SENDS_CODES.includes(chosen.type)) {
-      await limit(c, 'send', { user: current.userId, session: current.sid, device: input.deviceId });
+      await limit(c, 'send', {
+        user: current.userId,
+        session: current.sid,
+        device: input.deviceId,
+      });
     }
     const da = await call(
       pingone.selectDevice(id, input.deviceId, input.compatibility, upstream(c)),

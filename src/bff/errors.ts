@@ -71,10 +71,13 @@ export function fromUpstream(error: unknown, subject: UpstreamSubject = 'other')
   if (error.status === 400) {
     const mapped = error.detailCode ? DETAIL_CODES[error.detailCode] : undefined;
     if (mapped === 'OTP_INVALID') {
-      return new RelayError(
-        'OTP_INVALID',
-        error.attemptsRemaining !== undefined ? { attemptsRemaining: error.attemptsRemaining } : {},
-      );
+      // The wrong code that uses up the last attempt also says until when the device is locked.
+      return new RelayError('OTP_INVALID', {
+        ...(error.attemptsRemaining !== undefined
+          ? { attemptsRemaining: error.attemptsRemaining }
+          : {}),
+        ...(error.lockExpiresAt ? { lockedUntil: error.lockExpiresAt } : {}),
+      });
     }
     if (mapped) return new RelayError(mapped);
     if (error.code === 'LIMIT_EXCEEDED') return new RelayError('DEVICE_LIMIT');

@@ -217,6 +217,16 @@ describe('sign-in machine: errors in the code step', () => {
     assert.equal(again.attemptsRemaining, 2);
   });
 
+  it('the wrong code that uses up the last attempt locks the step at once', () => {
+    const lockedUntil = '2026-11-22T12:05:00.000Z';
+    const state = at(
+      run([failedWith({ code: 'OTP_INVALID', attemptsRemaining: 0, lockedUntil })], codeStep()),
+      'code',
+    );
+    assert.equal(state.attemptsRemaining, 0);
+    assert.equal(state.lockedUntil, Date.parse(lockedUntil));
+  });
+
   it('attemptsRemaining survives a new view of the same device, not of another one', () => {
     const wrong = run([failedWith({ code: 'OTP_INVALID', attemptsRemaining: 1 })], codeStep());
     const same = at(

@@ -82,9 +82,18 @@ export function transition(state: SigninState, event: SigninEvent): SigninState 
       return { ...withoutError(state), busy: true };
     case 'FAILED':
       return failed(state, event.error, event.now);
-    case 'SHOW_DEVICES':
+    case 'SHOW_DEVICES': {
       if (!isActive(state) || state.auth.devices.length === 0) return state;
+      // A lock learnt in the code step is newer than the list the authentication came with.
+      if (state.step === 'code' && state.lockedUntil !== undefined) {
+        const lockedUntil = new Date(state.lockedUntil).toISOString();
+        const devices = state.auth.devices.map((device) =>
+          device.id === state.device.id ? { ...device, lockedUntil } : device,
+        );
+        return { step: 'choose', auth: { ...state.auth, devices }, busy: false };
+      }
       return { step: 'choose', auth: state.auth, busy: false };
+    }
     case 'CEREMONY_STARTED':
       if (state.step !== 'fido') return state;
       return { ...withoutError(state), waiting: true, busy: true };
@@ -164,10 +173,16 @@ function failed(state: SigninState, error: FlowError, now: number): SigninState 
 
   const next = { ...state, busy: false, error };
   switch (error.code) {
-    case 'OTP_INVALID':
-      return error.attemptsRemaining === undefined
-        ? next
-        : { ...next, attemptsRemaining: error.attemptsRemaining };
+    case 'OTP_INVALID': {
+      const withAttempts =
+        error.attemptsRemaining === undefined
+          ? next
+          : { ...next, attemptsRemaining: error.attemptsRemaining };
+      // The last attempt was used up: the device is locked from now on.
+      if (error.lockedUntil === undefined) return withAttempts;
+      const until = Date.parse(error.lockedUntil);
+      return Number.isNaN(until) ? withAttempts : { ...withAttempts, lockedUntil: until };
+    }
     case 'AUTHENTICATOR_LOCKED': {
       const until =
         error.lockedUntil !== undefined

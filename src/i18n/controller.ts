@@ -49,8 +49,16 @@ function startWatching(host: HTMLElement): void {
     });
     window.addEventListener('languagechange', refreshAll);
   }
-  // Hosts inside shadow roots are outside the subtree above; observe each host itself too.
+  // Hosts inside shadow roots are outside the subtree above; observe each host itself too, and
+  // its shadow root, where an element sets the `lang` that the elements it renders inherit.
   observer.observe(host, { attributes: true, attributeFilter: ['lang'] });
+  if (host.shadowRoot) {
+    observer.observe(host.shadowRoot, {
+      attributes: true,
+      attributeFilter: ['lang'],
+      subtree: true,
+    });
+  }
 }
 
 function stopWatching(): void {

@@ -335,6 +335,15 @@ describe('sign-in routes: lockout (case 8) and concurrency (case 45)', () => {
       [4, 3, 2, 1],
       answers.map((reply) => reply.text).join('\n'),
     );
+    // The wrong code that uses up the last attempt says so, and until when the device is locked.
+    const last = errorOf(answers[4]!);
+    assert.equal(last.code, 'OTP_INVALID');
+    assert.equal(last.attemptsRemaining, 0);
+    const until = Date.parse(String(last.lockedUntil));
+    assert.ok(
+      until > harness.clock.now() && until <= harness.clock.now() + 5 * 60_000 + 1000,
+      `lockedUntil ${String(last.lockedUntil)}`,
+    );
     const right = await otp(harness, idOf(started), totpCode(secret, harness.clock.now()));
     assertRelayError(right, 429, 'AUTHENTICATOR_LOCKED');
     const retryAfter = Number(right.headers.get('retry-after'));

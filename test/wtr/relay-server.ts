@@ -38,7 +38,9 @@ const ticketSecret = config.relay.ticket.secret ?? openRelayKeys(config.dataDir)
 
 const app = new Hono();
 app.post('/__test/ticket', async (c) => {
-  const body = await c.req.json<{ sub?: unknown; purpose?: unknown }>();
+  const body = await c.req.json<{ sub?: unknown; purpose?: unknown; ageSeconds?: unknown }>();
+  // A ticket minted `ageSeconds` ago, to test expiry.
+  const age = typeof body.ageSeconds === 'number' ? body.ageSeconds * 1000 : 0;
   const wanted = purpose.safeParse(body.purpose);
   if (typeof body.sub !== 'string' || !wanted.success)
     return c.json({ error: 'sub, purpose' }, 400);
@@ -48,6 +50,7 @@ app.post('/__test/ticket', async (c) => {
     purpose: wanted.data,
     audience: config.relay.ticket.audience,
     issuer: config.relay.publicOrigin,
+    now: () => Date.now() - age,
   });
   return c.json({ ticket });
 });

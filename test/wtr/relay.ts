@@ -18,11 +18,12 @@ export function uniqueUser(prefix: string): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export async function ticket(sub: string, purpose: Purpose): Promise<string> {
+/** A ticket as the host mints it; `ageSeconds` back-dates it (an expired one is over 300). */
+export async function ticket(sub: string, purpose: Purpose, ageSeconds = 0): Promise<string> {
   const response = await fetch('/__test/ticket', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sub, purpose }),
+    body: JSON.stringify({ sub, purpose, ageSeconds }),
   });
   if (!response.ok) throw new Error(`ticket: ${String(response.status)}`);
   return ((await response.json()) as { ticket: string }).ticket;

@@ -512,7 +512,7 @@ export class MfaEnroll extends FlowElement {
           class="primary"
           part="submit"
           type="button"
-          ?disabled=${state.busy}
+          aria-disabled=${state.busy ? 'true' : 'false'}
           @click=${this.onRegister}
         >
           ${state.ceremony || state.error ? t.msg('common.retry') : t.msg('enroll.fido.start')}
@@ -547,6 +547,7 @@ export class MfaEnroll extends FlowElement {
             .strings=${this.strings}
             @mfa-code-complete=${this.onCodeComplete}
           ></mfa-otp-input>
+          ${state.resent ? html`<p class="status success">${t.msg('signin.resent')}</p>` : nothing}
           <button class="primary" part="submit" type="submit" ?disabled=${state.busy}>
             ${t.msg('enroll.code.submit')}
           </button>
@@ -676,6 +677,8 @@ export class MfaEnroll extends FlowElement {
   };
 
   private readonly onRegister = () => {
+    // The button stays focusable while the prompt is open (aria-disabled): clicks then do nothing.
+    if (this.state.step === 'fido' && this.state.busy) return;
     void this.driver?.register();
   };
 

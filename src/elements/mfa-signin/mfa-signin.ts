@@ -69,6 +69,7 @@ export class MfaSignin extends FlowElement {
   declare private remember: boolean;
   private driver: SigninDriver | undefined;
   private completed = false;
+  private wasLocked = false;
   private reportedError: unknown;
 
   constructor() {
@@ -105,6 +106,12 @@ export class MfaSignin extends FlowElement {
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     const { state } = this;
+    // The code field is disabled while the device is locked: keep focus in the element, and give
+    // it back to the field when the lock ends.
+    const locked = state.step === 'code' && this.secondsUntil(state.lockedUntil) > 0;
+    if (locked && !this.wasLocked) this.focusHeading();
+    if (!locked && this.wasLocked && state.step === 'code') this.otpInput()?.focus();
+    this.wasLocked = locked;
     if (state.step === 'done' && !this.completed) {
       this.completed = true;
       this.dispatchEvent(new MfaCompleteEvent({ result: state.result, method: state.method }));
@@ -225,8 +232,9 @@ export class MfaSignin extends FlowElement {
     const resendIn = this.secondsUntil(state.resendAvailableAt);
     const sends = SENDS_CODE.includes(type);
     const voice = voiceAlternative(state);
-    const fieldError =
-      state.error?.code === 'OTP_INVALID' && state.attemptsRemaining !== undefined
+    const fieldError = locked
+      ? ''
+      : state.error?.code === 'OTP_INVALID' && state.attemptsRemaining !== undefined
         ? t.plural('signin.code.attemptsRemaining', state.attemptsRemaining)
         : state.error && state.error.code !== 'AUTHENTICATOR_LOCKED'
           ? this.errorText(state.error)
@@ -261,6 +269,7 @@ export class MfaSignin extends FlowElement {
             @mfa-code-complete=${this.onCodeComplete}
           ></mfa-otp-input>
           ${locked ? html`<p class="error" part="error">${lockText}</p>` : nothing}
+          ${state.resent ? html`<p class="status success">${t.msg('signin.resent')}</p>` : nothing}
           ${this.renderRemember(state.auth.rememberBrowser, state.busy)}
           <button class="primary" part="submit" type="submit" ?disabled=${state.busy || locked}>
             ${t.msg('signin.code.submit')}
@@ -313,7 +322,7 @@ export class MfaSignin extends FlowElement {
           class="primary"
           part="submit"
           type="button"
-          ?disabled=${state.busy}
+          aria-disabled=${state.busy ? 'true' : 'false'}
           @click=${this.onAssert}
         >
           ${state.ceremony || state.error ? t.msg('common.retry') : t.msg('signin.fido.start')}
@@ -409,6 +418,8 @@ export class MfaSignin extends FlowElement {
   };
 
   private readonly onAssert = () => {
+    // The button stays focusable while the prompt is open (aria-disabled): clicks then do nothing.
+    if (this.state.step === 'fido' && this.state.busy) return;
     void this.driver?.assert(this.remember);
   };
 
