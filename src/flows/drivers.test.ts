@@ -454,6 +454,25 @@ describe('drivers: FIDO2', () => {
   });
 });
 
+describe('drivers: a browser without WebAuthn', () => {
+  it('a passkey step says the browser cannot; enrollment does not offer passkeys', async () => {
+    relay.clock.advance(60_000);
+    const none = new SoftWebAuthn();
+    none.compat = 'NONE';
+    const { driver } = await signinFlow('fiona', { webauthn: none });
+    const fido = at(driver.state, 'fido');
+    assert.equal(fido.ceremony, 'unsupported', JSON.stringify(fido));
+    await driver.assert();
+    assert.equal(at(driver.state, 'fido').ceremony, 'unsupported');
+    assert.equal(none.ceremonies, 0, 'no ceremony attempted');
+
+    const { driver: enroll } = await enrollFlow('nadia', { webauthn: none });
+    const chooser = at(enroll.state, 'choose');
+    assert.ok(!chooser.methods.includes('FIDO2'), chooser.methods.join());
+    assert.ok(chooser.methods.includes('TOTP'), 'the other methods stay');
+  });
+});
+
 describe('drivers: OATH token', () => {
   const secret = DEMO_OATH_TOKEN.secret;
 

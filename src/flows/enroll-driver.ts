@@ -10,6 +10,7 @@ import type {
   RegistrationCredential,
 } from '../protocol/schemas.ts';
 import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
+import { DEVICE_TYPES } from '../protocol/http.ts';
 import { FlowDriver, toFlowError } from './driver.ts';
 import {
   initialEnrollState,
@@ -51,6 +52,7 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   private preferred: DeviceType | undefined;
   /** The last device asked for, to create a FIDO2 device again after a refused registration. */
   private lastRequest: CreateDeviceRequest | undefined;
+  private webauthnMissing = false;
   /** The open WebAuthn ceremony, so leaving the step can wait for it to close. */
   private ceremony: Promise<unknown> | undefined;
   private readonly fail = (error: FlowError): EnrollEvent => ({
@@ -79,6 +81,8 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
           this.ticket = undefined;
           await this.client.openSession(ticket, { signal });
         }
+        // A browser without WebAuthn is not offered passkeys or security keys.
+        this.webauthnMissing = (await this.webauthn.compatibility()) === 'NONE';
         await this.load(signal);
       },
       undefined,
@@ -245,11 +249,10 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
       for (const device of stale) await this.client.deleteDevice(device.id, { signal });
       view = await this.client.listDevices({ signal });
     }
-    this.dispatch({
-      type: 'LOADED',
-      view,
-      ...(this.allowed !== undefined ? { allowed: this.allowed } : {}),
-    });
+    const allowed = this.webauthnMissing
+      ? (this.allowed ?? DEVICE_TYPES).filter((type) => type !== 'FIDO2')
+      : this.allowed;
+    this.dispatch({ type: 'LOADED', view, ...(allowed !== undefined ? { allowed } : {}) });
   }
 
   private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {

@@ -61,10 +61,9 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
           await this.client.openSession(ticket, { signal });
         }
         this.compatibility ??= await this.webauthn.compatibility();
-        const auth = await this.client.startAuthentication(
-          { compatibility: this.compatibility },
-          { signal },
-        );
+        const auth = await this.client.startAuthentication(this.compatibilityInput(), {
+          signal,
+        });
         this.loaded(auth);
       },
       undefined,
@@ -76,14 +75,9 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
     const { state } = this;
     if (state.step !== 'choose' && state.step !== 'code' && state.step !== 'fido') return;
     const id = state.auth.id;
-    const compatibility = this.compatibility;
     await this.request(async (signal) => {
       this.loaded(
-        await this.client.selectDevice(
-          id,
-          { deviceId, ...(compatibility ? { compatibility } : {}) },
-          { signal },
-        ),
+        await this.client.selectDevice(id, { deviceId, ...this.compatibilityInput() }, { signal }),
       );
     });
   }
@@ -125,6 +119,10 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
   async assert(remember = false): Promise<void> {
     const { state } = this;
     if (state.step !== 'fido' || this.inFlight) return;
+    if (this.compatibility === 'NONE') {
+      this.dispatch({ type: 'CEREMONY_FAILED', outcome: 'unsupported' });
+      return;
+    }
     const options = state.auth.publicKeyOptions;
     const id = state.auth.id;
     if (options === undefined) {
@@ -185,5 +183,18 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
 
   private loaded(auth: AuthenticationView): void {
     this.dispatch({ type: 'LOADED', auth, now: this.now() });
+    // Without WebAuthn a passkey step can only say so (the person can pick another method).
+    if (this.state.step === 'fido' && this.compatibility === 'NONE') {
+      this.dispatch({ type: 'CEREMONY_FAILED', outcome: 'unsupported' });
+    }
+  }
+
+  /**
+   * What to tell the relay about this browser. `NONE` is not sent: upstream would refuse to start
+   * with a FIDO2 default device at all, where the step can instead say what is wrong.
+   */
+  private compatibilityInput(): { compatibility?: Compatibility } {
+    const { compatibility } = this;
+    return compatibility && compatibility !== 'NONE' ? { compatibility } : {};
   }
 }

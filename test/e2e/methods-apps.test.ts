@@ -54,6 +54,12 @@ describe('methods with an app, a token or a key: enroll, sign out, sign in with 
     withPage(browser, async (page) => {
       const flow = new FlowRecorder(page, demo, 'totp');
       const username = 'totp-user';
+      // Security bar §4 item 51: the secret and its QR code never leave for another origin.
+      const elsewhere: string[] = [];
+      page.on('request', (request) => {
+        const url = request.url();
+        if (!url.startsWith(`${demo.url}/`) && !url.startsWith('data:')) elsewhere.push(url);
+      });
       await flow.chooseMethod(username, 'Authenticator app');
       const qr = page.locator('mfa-qr');
       await flow.step('enroll-totp', 'Set up your authenticator app', {
@@ -69,6 +75,7 @@ describe('methods with an app, a token or a key: enroll, sign out, sign in with 
       assert.equal(uri.host, 'totp');
       assert.equal(uri.searchParams.get('secret'), key, 'the link carries the key shown');
       assert.deepEqual(await decodeQr(await qr.screenshot()), [href], 'the QR code is the link');
+      assert.deepEqual(elsewhere, [], 'no request left the page’s own origin');
 
       await flow.type('Verification code', totpCode(key, Date.now()));
       const claims = { username, amr: 'otp, mfa', method: 'TOTP' };
