@@ -16,7 +16,8 @@ export function minifyLiterals() {
       if (!OWN_SOURCE.test(id) || !/\b(?:html|css|svg)`/.test(code)) return null;
       const result = await minifyHTMLLiterals(code, { fileName: id });
       if (!result) return null;
-      return { code: result.code, map: result.map };
+      // The map as JSON text: magic-string's object type and the bundler's differ slightly.
+      return { code: result.code, map: result.map?.toString() };
     },
   };
 }

@@ -60,6 +60,22 @@ export function ensureProgram(program, pkg) {
   return true;
 }
 
+/**
+ * Command-line flags for every Chromium the suites launch (element tests and end-to-end tests):
+ * no sandbox (containers run as root), no GPU, and nothing that reaches out to the network for
+ * updates, sync or field trials. Headless mode is the launchers' own option.
+ * @type {string[]}
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Executables tried after `CHROME_PATH`, in order: absolute paths or names looked up on PATH. */
 const CHROMIUM_CANDIDATES = [
   '/usr/bin/chromium',

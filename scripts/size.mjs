@@ -328,7 +328,7 @@ async function main() {
 
   let failed = false;
   console.log(
-    'size (minified, gzip; the elements\' code, and in brackets with lit bundled; 1 KB = 1024 bytes)\n',
+    "size (minified, gzip; the elements' code, and in brackets with lit bundled; 1 KB = 1024 bytes)\n",
   );
   const width = Math.max(12, ...measurements.map((m) => m.label.length));
   for (const m of measurements) {

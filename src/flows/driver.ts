@@ -3,27 +3,67 @@
  * request at a time and aborts what is still running when the element goes away.
  * @module
  */
-import { MfaApiError } from '../client/client.ts';
+import { MfaApiError, type MfaClient } from '../client/client.ts';
 import type { FlowError } from './common.ts';
-import type { Now } from './ports.ts';
+import type { Now, WebAuthnPort } from './ports.ts';
+
+/** What every driver is given. */
+export interface DriverOptions<State> {
+  client: MfaClient;
+  webauthn: WebAuthnPort;
+  /** A ticket from the host; without one the driver uses the session the relay already has. */
+  ticket?: string;
+  onChange: (state: State) => void;
+  now?: Now;
+}
+
+/** A machine: its first state, its transition, and how it is told about a failed request. */
+export interface Machine<State, Event> {
+  initial: State;
+  transition: (state: State, event: Event) => State;
+  failed: (error: FlowError, now: number) => Event;
+}
 
 export abstract class FlowDriver<State, Event> {
   state: State;
   protected readonly abort = new AbortController();
   protected inFlight = false;
+  protected readonly client: MfaClient;
+  protected readonly webauthn: WebAuthnPort;
+  protected readonly now: Now;
+  private ticket: string | undefined;
+  private readonly onChange: (state: State) => void;
 
   protected constructor(
-    initial: State,
-    private readonly reduce: (state: State, event: Event) => State,
-    private readonly onChange: (state: State) => void,
-    protected readonly now: Now,
+    private readonly machine: Machine<State, Event>,
+    options: DriverOptions<State>,
   ) {
-    this.state = initial;
+    const { client, webauthn, ticket, onChange, now = Date.now } = options;
+    this.state = machine.initial;
+    this.client = client;
+    this.webauthn = webauthn;
+    this.ticket = ticket;
+    this.onChange = onChange;
+    this.now = now;
   }
 
-  /** Stops everything still running; the element calls it when it leaves the page. */
+  /** Stops everything still running (a WebAuthn prompt too); the element calls it when it goes. */
   dispose(): void {
     this.abort.abort();
+    this.webauthn.cancel();
+  }
+
+  /** Opens the relay session with the host's ticket, once: a restart goes on in that session. */
+  protected async openSession(signal: AbortSignal): Promise<void> {
+    const { ticket } = this;
+    if (ticket === undefined) return;
+    this.ticket = undefined;
+    await this.client.openSession(ticket, { signal });
+  }
+
+  /** The machine's event for a failed request, stamped with the time. */
+  protected fail(error: FlowError): Event {
+    return this.machine.failed(error, this.now());
   }
 
   /** Whether `dispose()` was called (a method, so that it is read afresh after every await). */
@@ -33,18 +73,17 @@ export abstract class FlowDriver<State, Event> {
 
   protected dispatch(event: Event): void {
     if (this.stopped()) return;
-    this.state = this.reduce(this.state, event);
+    this.state = this.machine.transition(this.state, event);
     this.onChange(this.state);
   }
 
   /**
    * Runs `work` unless something else is running. `started` is dispatched first (the step shows
-   * it is busy); a relay or network failure becomes `failed(error)`.
+   * it is busy); a relay or network failure becomes the machine's failure event.
    */
   protected async run(
     work: (signal: AbortSignal) => Promise<void>,
-    started: Event | undefined,
-    failed: (error: FlowError) => Event,
+    started?: Event,
   ): Promise<void> {
     if (this.inFlight || this.stopped()) return;
     this.inFlight = true;
@@ -52,7 +91,7 @@ export abstract class FlowDriver<State, Event> {
     try {
       await work(this.abort.signal);
     } catch (error) {
-      if (!this.stopped()) this.dispatch(failed(toFlowError(error)));
+      if (!this.stopped()) this.dispatch(this.fail(toFlowError(error)));
       // Anything but a relay or network failure is a bug: show it, and let it surface too.
       if (!(error instanceof MfaApiError)) throw error;
     } finally {

@@ -3,15 +3,15 @@
  * methods; nothing here touches the DOM.
  * @module
  */
-import { MfaApiError, type MfaClient } from '../client/client.ts';
+import { MfaApiError } from '../client/client.ts';
 import type {
   CreateDeviceRequest,
   DeviceType,
   RegistrationCredential,
 } from '../protocol/schemas.ts';
-import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
 import { DEVICE_TYPES } from '../protocol/http.ts';
-import { FlowDriver, toFlowError } from './driver.ts';
+import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
+import { FlowDriver, toFlowError, type DriverOptions, type Machine } from './driver.ts';
 import {
   initialEnrollState,
   needsDetails,
@@ -20,20 +20,19 @@ import {
   type EnrollEvent,
   type EnrollState,
 } from './enroll.ts';
-import type { Now, WebAuthnPort } from './ports.ts';
 
-export interface EnrollDriverOptions {
-  client: MfaClient;
-  webauthn: WebAuthnPort;
-  /** A ticket from the host; without one the driver uses the session the relay already has. */
-  ticket?: string;
+export interface EnrollDriverOptions extends DriverOptions<EnrollState> {
   /** Methods the host allows; the policy decides within them. */
   methods?: readonly DeviceType[];
   /** Go straight to this method when it is offered. */
   method?: DeviceType;
-  onChange: (state: EnrollState) => void;
-  now?: Now;
 }
+
+const machine: Machine<EnrollState, EnrollEvent> = {
+  initial: initialEnrollState,
+  transition,
+  failed: (error, now) => ({ type: 'FAILED', error, now }),
+};
 
 /** What the details step collects; which fields apply depends on the method. */
 export interface DeviceDetails {
@@ -45,9 +44,6 @@ export interface DeviceDetails {
 }
 
 export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
-  private readonly client: MfaClient;
-  private readonly webauthn: WebAuthnPort;
-  private ticket: string | undefined;
   private readonly allowed: readonly DeviceType[] | undefined;
   private preferred: DeviceType | undefined;
   /** The last device asked for, to create a FIDO2 device again after a refused registration. */
@@ -55,39 +51,21 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   private webauthnMissing = false;
   /** The open WebAuthn ceremony, so leaving the step can wait for it to close. */
   private ceremony: Promise<unknown> | undefined;
-  private readonly fail = (error: FlowError): EnrollEvent => ({
-    type: 'FAILED',
-    error,
-    now: this.now(),
-  });
-
   constructor(options: EnrollDriverOptions) {
-    const { client, webauthn, ticket, methods, method, onChange, now = Date.now } = options;
-    super(initialEnrollState, transition, onChange, now);
-    this.client = client;
-    this.webauthn = webauthn;
-    this.ticket = ticket;
-    this.allowed = methods;
-    this.preferred = method;
+    super(machine, options);
+    this.allowed = options.methods;
+    this.preferred = options.method;
   }
 
   /** Opens the session (when a ticket was given) and reads the policy and the user's devices. */
   async start(): Promise<void> {
     this.dispatch({ type: 'START' });
-    await this.run(
-      async (signal) => {
-        const { ticket } = this;
-        if (ticket !== undefined) {
-          this.ticket = undefined;
-          await this.client.openSession(ticket, { signal });
-        }
-        // A browser without WebAuthn is not offered passkeys or security keys.
-        this.webauthnMissing = (await this.webauthn.compatibility()) === 'NONE';
-        await this.load(signal);
-      },
-      undefined,
-      this.fail,
-    );
+    await this.run(async (signal) => {
+      await this.openSession(signal);
+      // A browser without WebAuthn is not offered passkeys or security keys.
+      this.webauthnMissing = (await this.webauthn.compatibility()) === 'NONE';
+      await this.load(signal);
+    });
     const { state, preferred } = this;
     if (
       preferred !== undefined &&
@@ -233,11 +211,6 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
     }
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.webauthn.cancel();
-  }
-
   private async load(signal: AbortSignal): Promise<void> {
     let view = await this.client.listDevices({ signal });
     // A TOTP or FIDO2 device left half-way cannot be resumed (its secret or challenge was shown
@@ -256,7 +229,7 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   }
 
   private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return this.run(work, { type: 'REQUEST' }, this.fail);
+    return this.run(work, { type: 'REQUEST' });
   }
 }
 

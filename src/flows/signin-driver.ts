@@ -3,15 +3,14 @@
  * machine events. It holds no UI; an element subscribes with `onChange` and renders `state`.
  * @module
  */
-import { MfaApiError, type MfaClient } from '../client/client.ts';
+import { MfaApiError } from '../client/client.ts';
 import type {
   AuthenticationCredential,
   AuthenticationView,
   Compatibility,
 } from '../protocol/schemas.ts';
-import { classifyCeremonyError, type FlowError } from './common.ts';
-import { FlowDriver } from './driver.ts';
-import type { Now, WebAuthnPort } from './ports.ts';
+import { classifyCeremonyError } from './common.ts';
+import { FlowDriver, type DriverOptions, type Machine } from './driver.ts';
 import {
   initialSigninState,
   transition,
@@ -20,55 +19,29 @@ import {
   type SigninState,
 } from './signin.ts';
 
-export interface SigninDriverOptions {
-  client: MfaClient;
-  webauthn: WebAuthnPort;
-  /** A ticket from the host; without one the driver uses the session the relay already has. */
-  ticket?: string;
-  onChange: (state: SigninState) => void;
-  now?: Now;
-}
+export type SigninDriverOptions = DriverOptions<SigninState>;
 
-const failed =
-  (now: Now) =>
-  (error: FlowError): SigninEvent => ({ type: 'FAILED', error, now: now() });
+const machine: Machine<SigninState, SigninEvent> = {
+  initial: initialSigninState,
+  transition,
+  failed: (error, now) => ({ type: 'FAILED', error, now }),
+};
 
 export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
-  private readonly client: MfaClient;
-  private readonly webauthn: WebAuthnPort;
-  private ticket: string | undefined;
   private compatibility: Compatibility | undefined;
-  private readonly fail: ReturnType<typeof failed>;
 
   constructor(options: SigninDriverOptions) {
-    const { client, webauthn, ticket, onChange, now = Date.now } = options;
-    super(initialSigninState, transition, onChange, now);
-    this.client = client;
-    this.webauthn = webauthn;
-    this.ticket = ticket;
-    this.fail = failed(now);
+    super(machine, options);
   }
 
   /** Opens the session (when a ticket was given) and starts an authentication. */
   async start(): Promise<void> {
     this.dispatch({ type: 'START' });
-    await this.run(
-      async (signal) => {
-        const { ticket } = this;
-        if (ticket !== undefined) {
-          // A ticket is single-use: a restart continues in the session it opened.
-          this.ticket = undefined;
-          await this.client.openSession(ticket, { signal });
-        }
-        this.compatibility ??= await this.webauthn.compatibility();
-        const auth = await this.client.startAuthentication(this.compatibilityInput(), {
-          signal,
-        });
-        this.loaded(auth);
-      },
-      undefined,
-      this.fail,
-    );
+    await this.run(async (signal) => {
+      await this.openSession(signal);
+      this.compatibility ??= await this.webauthn.compatibility();
+      this.loaded(await this.client.startAuthentication(this.compatibilityInput(), { signal }));
+    });
   }
 
   async chooseDevice(deviceId: string): Promise<void> {
@@ -159,11 +132,6 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
     });
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.webauthn.cancel();
-  }
-
   /** The person gave up: ends the authentication upstream, then stops. */
   async cancel(): Promise<void> {
     const { state } = this;
@@ -178,7 +146,7 @@ export class SigninDriver extends FlowDriver<SigninState, SigninEvent> {
   }
 
   private request(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return this.run(work, { type: 'REQUEST' }, this.fail);
+    return this.run(work, { type: 'REQUEST' });
   }
 
   private loaded(auth: AuthenticationView): void {

@@ -526,7 +526,6 @@ export class MfaEnroll extends FlowElement {
     const t = this.i18n;
     const { device, method } = state;
     const sends = SENDS_CODE.includes(method);
-    const resendIn = this.secondsUntil(state.resendAvailableAt);
     const error = state.resync ? t.msg('enroll.oath.resync') : this.errorText(state.error);
     const intro = sends
       ? t.msg(`signin.code.sentTo.${method as 'SMS'}`, { target: device.target ?? '' })
@@ -554,20 +553,7 @@ export class MfaEnroll extends FlowElement {
         </form>`,
       announce: state.busy ? t.msg('common.working') : state.resent ? t.msg('signin.resent') : '',
       actions: html`${
-        sends
-          ? html`<button
-              class="link"
-              type="button"
-              ?disabled=${state.busy || resendIn > 0}
-              @click=${this.onResend}
-            >
-              ${
-                resendIn > 0
-                  ? t.msg('signin.resendIn', { time: t.formatCountdown(resendIn) })
-                  : t.msg('signin.resend')
-              }
-            </button>`
-          : nothing
+        sends ? this.resendButton(state.busy, state.resendAvailableAt, this.onResend) : nothing
       }
       ${this.backButton(state.busy)}`,
     });

@@ -229,7 +229,6 @@ export class MfaSignin extends FlowElement {
     const type = device.type as DeviceType;
     const lockedFor = this.secondsUntil(state.lockedUntil);
     const locked = lockedFor > 0;
-    const resendIn = this.secondsUntil(state.resendAvailableAt);
     const sends = SENDS_CODE.includes(type);
     const voice = voiceAlternative(state);
     const fieldError = locked
@@ -277,20 +276,7 @@ export class MfaSignin extends FlowElement {
         </form>`,
       announce,
       actions: html`${
-        sends
-          ? html`<button
-              class="link"
-              type="button"
-              ?disabled=${state.busy || resendIn > 0}
-              @click=${this.onResend}
-            >
-              ${
-                resendIn > 0
-                  ? t.msg('signin.resendIn', { time: t.formatCountdown(resendIn) })
-                  : t.msg('signin.resend')
-              }
-            </button>`
-          : nothing
+        sends ? this.resendButton(state.busy, state.resendAvailableAt, this.onResend) : nothing
       }
       ${
         voice

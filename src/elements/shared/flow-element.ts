@@ -104,6 +104,22 @@ export abstract class FlowElement extends LitElement {
     return end === undefined ? 0 : Math.max(0, Math.ceil((end - Date.now()) / 1000));
   }
 
+  /** "Send a new code", counting down until `availableAt` and disabled until then. */
+  protected resendButton(
+    busy: boolean,
+    availableAt: number | undefined,
+    onClick: () => void,
+  ): TemplateResult {
+    const wait = this.secondsUntil(availableAt);
+    return html`<button class="link" type="button" ?disabled=${busy || wait > 0} @click=${onClick}>
+      ${
+        wait > 0
+          ? this.i18n.msg('signin.resendIn', { time: this.i18n.formatCountdown(wait) })
+          : this.i18n.msg('signin.resend')
+      }
+    </button>`;
+  }
+
   /**
    * The frame every step renders into: heading, body, a polite live region, then the actions.
    * `announce` is what the live region says (a status or an error).
