@@ -646,3 +646,25 @@ describe('drivers: dispose', () => {
     assert.equal(recorder.states.length, reported);
   });
 });
+
+// Last in the file: it changes the shared relay's policy.
+describe('drivers: a policy that asks for a nickname', () => {
+  it('the details step asks for one, and the new device carries it', async () => {
+    await relay.editPolicy((policy) => {
+      (policy.totp as { promptForNicknameOnPairing: boolean }).promptForNicknameOnPairing = true;
+    });
+    const { driver } = await enrollFlow('nico');
+    await driver.chooseMethod('TOTP');
+    const details = at(driver.state, 'details');
+    assert.equal(details.askNickname, true, 'the nickname is asked for');
+    await driver.submitDetails({ nickname: '  Work phone  ' });
+    const totp = at(driver.state, 'totp');
+    assert.equal(totp.device.nickname, 'Work phone', 'trimmed and sent with the device');
+    await driver.submitCode(totpCode(totp.secret, relay.clock.now()));
+    assert.equal(at(driver.state, 'done').device.nickname, 'Work phone');
+
+    const { driver: sms } = await enrollFlow('nico-sms');
+    await sms.chooseMethod('SMS');
+    assert.equal(at(sms.state, 'details').askNickname, false, 'only where the policy asks');
+  });
+});

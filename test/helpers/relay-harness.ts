@@ -279,6 +279,46 @@ export class RelayHarness {
     return this.auditLines.filter((line) => line.event === event);
   }
 
+  /** Changes the default MFA policy upstream, as a tenant administrator would. */
+  async editPolicy(edit: (policy: Record<string, Record<string, unknown>>) => void): Promise<void> {
+    const { engine } = this;
+    const token = await engine
+      .fetch(
+        new Request(`http://engine.internal/${engine.environmentId}/as/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${engine.clientId}:${engine.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'grant_type=client_credentials',
+        }),
+      )
+      .then(async (response) => ((await response.json()) as { access_token: string }).access_token);
+    const base = `http://engine.internal/v1/environments/${engine.environmentId}/deviceAuthenticationPolicies`;
+    const authorization = `Bearer ${token}`;
+    const list = (await (
+      await engine.fetch(new Request(base, { headers: { authorization } }))
+    ).json()) as { _embedded: { deviceAuthenticationPolicies: Record<string, unknown>[] } };
+    const policy = list._embedded.deviceAuthenticationPolicies.find((p) => p.default === true);
+    if (!policy) throw new Error('no default MFA policy');
+    // Read-only members are not sent back.
+    const readOnly = new Set(['id', 'environment', '_links', 'createdAt', 'updatedAt']);
+    const editable = Object.fromEntries(
+      Object.entries(policy).filter(([key]) => !readOnly.has(key)),
+    );
+    edit(editable as Record<string, Record<string, unknown>>);
+    const saved = await engine.fetch(
+      new Request(`${base}/${String(policy.id)}`, {
+        method: 'PUT',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(editable),
+      }),
+    );
+    if (saved.status !== 200) throw new Error(`policy not saved: ${await saved.text()}`);
+    // The relay reads the policy at most once a minute.
+    this.clock.advance(61_000);
+  }
+
   close(): void {
     this.engine.close();
   }

@@ -7,50 +7,6 @@ import { after, beforeEach, describe, it } from 'node:test';
 import { totpCode } from '../helpers/engine-harness.ts';
 import { assertRelayError, RelayHarness } from '../helpers/relay-harness.ts';
 
-async function workerToken(harness: RelayHarness): Promise<string> {
-  const { engine } = harness;
-  const response = await engine.fetch(
-    new Request(`http://engine.internal/${engine.environmentId}/as/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`${engine.clientId}:${engine.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    }),
-  );
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-/** Changes the default MFA policy upstream, as a tenant administrator would. */
-async function editPolicy(
-  harness: RelayHarness,
-  edit: (policy: Record<string, Record<string, unknown>>) => void,
-): Promise<void> {
-  const token = await workerToken(harness);
-  const base = `http://engine.internal/v1/environments/${harness.engine.environmentId}/deviceAuthenticationPolicies`;
-  const list = (await (
-    await harness.engine.fetch(new Request(base, { headers: { authorization: `Bearer ${token}` } }))
-  ).json()) as { _embedded: { deviceAuthenticationPolicies: Record<string, unknown>[] } };
-  const policy = list._embedded.deviceAuthenticationPolicies.find((p) => p.default === true);
-  assert.ok(policy, 'a default policy');
-  const id = policy.id as string;
-  // Read-only members are not sent back.
-  const readOnly = new Set(['id', 'environment', '_links', 'createdAt', 'updatedAt']);
-  const editable = Object.fromEntries(Object.entries(policy).filter(([key]) => !readOnly.has(key)));
-  edit(editable as Record<string, Record<string, unknown>>);
-  const saved = await harness.engine.fetch(
-    new Request(`${base}/${id}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(editable),
-    }),
-  );
-  assert.equal(saved.status, 200, await saved.text());
-  // The relay reads the policy at most once a minute.
-  harness.clock.advance(61_000);
-}
-
 describe('the MFA policy', () => {
   let harness: RelayHarness;
   beforeEach(async () => {
@@ -61,7 +17,7 @@ describe('the MFA policy', () => {
   });
 
   it('17: email not opted in → 403 FACTOR_NOT_ALLOWED, nothing upstream, nothing sent', async () => {
-    await editPolicy(harness, (policy) => {
+    await harness.editPolicy((policy) => {
       (policy.email as { enabled: boolean }).enabled = false;
     });
     await harness.session('ivan', 'enroll');
@@ -83,7 +39,7 @@ describe('the MFA policy', () => {
   });
 
   it('a pairing-disabled method is not offered either', async () => {
-    await editPolicy(harness, (policy) => {
+    await harness.editPolicy((policy) => {
       (policy.sms as { pairingDisabled: boolean }).pairingDisabled = true;
     });
     await harness.session('judy', 'enroll');
@@ -97,7 +53,7 @@ describe('the MFA policy', () => {
     await harness.session('nia', 'enroll');
     const before = await harness.send('GET', '/devices');
     assert.deepEqual((before.body.policy as { nicknamePrompt: string[] }).nicknamePrompt, []);
-    await editPolicy(harness, (policy) => {
+    await harness.editPolicy((policy) => {
       (policy.totp as { promptForNicknameOnPairing: boolean }).promptForNicknameOnPairing = true;
       (policy.sms as { promptForNicknameOnPairing: boolean }).promptForNicknameOnPairing = true;
     });
@@ -109,7 +65,7 @@ describe('the MFA policy', () => {
   });
 
   it('OTP length comes from the policy: 8-digit SMS codes refuse 6 digits before upstream', async () => {
-    await editPolicy(harness, (policy) => {
+    await harness.editPolicy((policy) => {
       (policy.sms as { otp: { otpLength: number } }).otp.otpLength = 8;
     });
     await harness.session('kim', 'enroll');
@@ -134,7 +90,7 @@ describe('the MFA policy', () => {
   });
 
   it('remember-me disabled: not offered, and remember: true sets no cookie', async () => {
-    await editPolicy(harness, (policy) => {
+    await harness.editPolicy((policy) => {
       policy.rememberMe = { web: { enabled: false } };
     });
     await harness.session('leo', 'enroll');
