@@ -61,14 +61,18 @@ export class MfaSignin extends FlowElement {
     ...FlowElement.properties,
     state: { state: true },
     remember: { state: true },
+    pickerFailed: { state: true },
   };
 
   static override styles = [themeStyles, ...signinStyles];
 
   declare private state: SigninState;
   declare private remember: boolean;
+  declare private pickerFailed: boolean;
   private driver: SigninDriver | undefined;
   private completed = false;
+  /** The device list's code: requested once, again after a failed download. */
+  private pickerLoading = false;
   private wasLocked = false;
   private reportedError: unknown;
 
@@ -76,6 +80,7 @@ export class MfaSignin extends FlowElement {
     super();
     this.state = initialSigninState;
     this.remember = false;
+    this.pickerFailed = false;
   }
 
   override connectedCallback(): void {
@@ -92,7 +97,7 @@ export class MfaSignin extends FlowElement {
   protected override willUpdate(changed: PropertyValues): void {
     // Each step's code arrives when the step opens: most sign-ins never show the device list or
     // a passkey prompt.
-    if (this.state.step === 'choose') void import('../mfa-device-picker/mfa-device-picker.ts');
+    if (this.state.step === 'choose' && !this.pickerLoading) this.loadPicker();
     if (this.state.step === 'fido') void preloadWebAuthn();
     // A new ticket (or relay) means a new sign-in.
     if ((changed.has('ticket') || changed.has('api')) && this.driver && this.isConnected) {
@@ -122,6 +127,15 @@ export class MfaSignin extends FlowElement {
       this.reportedError = error;
       this.reportError(error, state.step === 'failed' && !state.restartable);
     }
+  }
+
+  private loadPicker(): void {
+    this.pickerLoading = true;
+    this.pickerFailed = false;
+    import('../mfa-device-picker/mfa-device-picker.ts').catch(() => {
+      this.pickerLoading = false;
+      this.pickerFailed = true;
+    });
   }
 
   private begin(): Promise<void> {
@@ -190,14 +204,25 @@ export class MfaSignin extends FlowElement {
                 ? html`<p class="error" part="error">${this.errorText(state.error)}</p>`
                 : nothing
             }
-            <mfa-device-picker
-              theme=${this.theme ?? nothing}
-              .devices=${state.auth.devices}
-              ?disabled=${state.busy}
-              .strings=${this.strings}
-              @mfa-device-select=${this.onDeviceSelect}
-            ></mfa-device-picker>`,
-          announce: state.busy ? t.msg('common.working') : this.errorText(state.error),
+            ${
+              this.pickerFailed
+                ? html`<p class="error" part="error">${t.msg('error.NETWORK')}</p>
+                    <button class="secondary" type="button" @click=${this.onReloadPicker}>
+                      ${t.msg('common.retry')}
+                    </button>`
+                : html`<mfa-device-picker
+                    theme=${this.theme ?? nothing}
+                    .devices=${state.auth.devices}
+                    ?disabled=${state.busy}
+                    .strings=${this.strings}
+                    @mfa-device-select=${this.onDeviceSelect}
+                  ></mfa-device-picker>`
+            }`,
+          announce: state.busy
+            ? t.msg('common.working')
+            : this.pickerFailed
+              ? t.msg('error.NETWORK')
+              : this.errorText(state.error),
         });
       case 'code':
         return this.renderCode(state);
@@ -389,6 +414,10 @@ export class MfaSignin extends FlowElement {
 
   private readonly onCodeComplete = () => {
     this.renderRoot.querySelector('form')?.requestSubmit();
+  };
+
+  private readonly onReloadPicker = () => {
+    this.loadPicker();
   };
 
   private readonly onResend = () => {
