@@ -6,22 +6,12 @@
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher, defaultReporter } from '@web/test-runner';
-import { ensureChromium } from './scripts/prerequisites.mjs';
+import { CHROMIUM_ARGS, ensureChromium } from './scripts/prerequisites.mjs';
+import { freePort } from './test/helpers/free-port.mjs';
 import { countReporter } from './test/wtr/count-reporter.mjs';
 import { prebundlePlugin } from './test/wtr/prebundle-plugin.mjs';
 import { webauthnPlugin } from './test/wtr/webauthn-plugin.mjs';
-import { freePort, startRelay } from './test/wtr/relay-plugin.mjs';
-
-// Flags that keep Chromium from reaching out to the network for updates, sync or field trials.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { startRelay } from './test/wtr/relay-plugin.mjs';
 
 const countsFile = process.env.MFA_WTR_COUNTS;
 

@@ -24,7 +24,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +37,7 @@ import type { RateLimitOptions } from '../src/bff/rate-limits.ts';
 import { loadConfig } from '../src/server/config.ts';
 import { openRelayKeys } from '../src/server/data-dir.ts';
 import { createServer } from '../src/server/server.ts';
+import { freePort } from '../test/helpers/free-port.mjs';
 
 const CONCURRENCY = levels('BENCH_CONCURRENCY', '1,8');
 const SECONDS = positive('BENCH_SECONDS', 5);
@@ -209,20 +209,6 @@ class EngineClient {
       body === undefined ? undefined : JSON.stringify(body),
     );
   }
-}
-
-/** A free loopback port, so the public origin is known before the config is loaded. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 interface Phase {

@@ -7,12 +7,10 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { totpCode } from '../helpers/engine-harness.ts';
 import {
-  clearRecords,
-  consoleErrors,
-  cspViolations,
-  outbox,
+  assertCleanPage,
+  latestMessageId,
   outboxCode,
-  runAxe,
+  RelaySession,
   screenshot,
   ticketFor,
   type DemoServer,
@@ -20,42 +18,6 @@ import {
 
 /** A device to set up for a user before a sign-in test. */
 export type DeviceSpec = { type: 'TOTP' } | { type: 'SMS' | 'VOICE'; phone: string };
-
-/** The id of the newest outbox message to `recipient`, to wait for a newer one. */
-export async function latestMessageId(url: string, recipient: string): Promise<string | undefined> {
-  return (await outbox(url)).find((entry) => entry.to === recipient)?.id;
-}
-
-/** The channel of the newest outbox message to `recipient`. */
-export async function latestChannel(url: string, recipient: string): Promise<string | undefined> {
-  return (await outbox(url)).find((entry) => entry.to === recipient)?.channel;
-}
-
-/** A relay session from Node: keeps the session cookie across calls (it rotates on MFA). */
-export class RelaySession {
-  private cookies = new Map<string, string>();
-
-  constructor(private readonly demo: DemoServer) {}
-
-  async call(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await fetch(`${this.demo.url}/mfa/v1${path}`, {
-      method,
-      headers: {
-        origin: this.demo.url,
-        'x-mfa-csrf': '1',
-        'content-type': 'application/json',
-        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0] ?? '';
-      const at = pair.indexOf('=');
-      if (at > 0) this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    return res;
-  }
-}
 
 /**
  * Enrolls `devices` for `sub`, in order, through the relay with an enrollment ticket: the first
@@ -111,14 +73,7 @@ export async function checkStep(
   if (heading !== undefined) {
     await page.getByRole('heading', { level: 2, name: heading }).waitFor({ timeout: 10_000 });
   }
-  const axe = await runAxe(page);
-  assert.deepEqual(axe, [], `${name}: axe violations`);
-  assert.deepEqual(cspViolations(page), [], `${name}: CSP violations`);
-  const errors = consoleErrors(page).filter(
-    (text) => !expected.some((allowed) => allowed.test(text)),
-  );
-  assert.deepEqual(errors, [], `${name}: console errors`);
-  clearRecords(page);
+  await assertCleanPage(page, name, expected);
   await page.emulateMedia({ colorScheme: 'light' });
   await screenshot(page, name);
   await page.emulateMedia({ colorScheme: 'dark' });

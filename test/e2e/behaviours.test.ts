@@ -5,8 +5,8 @@
  * checked with axe, for CSP violations and console errors, and screenshotted in light and dark.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
 import { DEMO_LOCALES } from '../../demo/pages.ts';
 import { defaultLoaders } from '../../src/i18n/catalogs.ts';
 import { en } from '../../src/i18n/locales/en.ts';
@@ -17,24 +17,21 @@ import {
   checkStep,
   countdownSeconds,
   enrollDevices,
-  latestChannel,
-  latestMessageId,
   overflowingElements,
   reorderedPhoneNumbers,
-  RelaySession,
   wrongTotpCode,
 } from './behaviours-helpers.ts';
 import {
-  consoleErrors,
-  cspViolations,
-  launchBrowser,
+  assertCleanRecords,
+  latestChannel,
+  latestMessageId,
   newPage,
   outboxCode,
   passwordLogin,
+  RelaySession,
   screenshot,
-  startDemo,
   ticketFor,
-  type DemoServer,
+  withDemoAndBrowser,
 } from './harness.ts';
 
 const TITLE_TOTP = en['signin.code.title.TOTP'];
@@ -65,15 +62,6 @@ async function accountMethod(page: Page, url: string, name: string): Promise<str
   await checkStep(page, name);
   const row = page.locator('table.claims tr', { hasText: 'method' });
   return ((await row.locator('td').textContent()) ?? '').trim();
-}
-
-/** No CSP violation and no console error on the page since the last check. */
-function assertCleanRecords(page: Page, name: string, expected: RegExp[] = []): void {
-  assert.deepEqual(cspViolations(page), [], `${name}: CSP violations`);
-  const errors = consoleErrors(page).filter(
-    (text) => !expected.some((allowed) => allowed.test(text)),
-  );
-  assert.deepEqual(errors, [], `${name}: console errors`);
 }
 
 /** The lock message, once it shows; fails with what the step says instead. */
@@ -114,30 +102,21 @@ async function assertLiveLock(page: Page, locked: Locator): Promise<void> {
 
 // Two at a time: the resend test spends most of its time waiting out the cooldown.
 describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 }, () => {
-  let demo: DemoServer;
-  let browser: Browser;
-
-  before(async () => {
-    [demo, browser] = await Promise.all([startDemo(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser.close();
-    await demo.stop();
-  });
+  const e2e = withDemoAndBrowser();
 
   /** Each test gets its own page in a fresh context (no cookies), in the light scheme. */
   function open(viewport?: { width: number; height: number }): Promise<Page> {
-    return newPage(browser, viewport ? { viewport } : {});
+    return newPage(e2e.browser, viewport ? { viewport } : {});
   }
 
   it('counts the resend cooldown down, then sends a new code that signs in', async () => {
     const username = 'resend-sms';
     const phone = '+14155550120';
-    await enrollDevices(demo, username, [{ type: 'SMS', phone }]);
+    await enrollDevices(e2e.demo, username, [{ type: 'SMS', phone }]);
     const page = await open();
     try {
-      const enrolled = await latestMessageId(demo.url, phone);
-      await passwordLogin(page, demo.url, username);
+      const enrolled = await latestMessageId(e2e.demo.url, phone);
+      await passwordLogin(page, e2e.demo.url, username);
       await page.getByRole('heading', { level: 2, name: TITLE_SMS }).waitFor();
       const resend = page.getByRole('button', { name: /^Send a new code in \d+:\d\d$/ });
       assert.ok(await resend.isDisabled(), 'resending is disabled during the cooldown');
@@ -147,8 +126,8 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       await page.waitForTimeout(2100);
       const later = countdownSeconds((await resend.textContent()) ?? '');
       assert.ok(later < first && first - later <= 4, `it counts down (${first} → ${later})`);
-      const firstCode = await outboxCode(demo.url, phone, enrolled ? { after: enrolled } : {});
-      const sent = await latestMessageId(demo.url, phone);
+      const firstCode = await outboxCode(e2e.demo.url, phone, enrolled ? { after: enrolled } : {});
+      const sent = await latestMessageId(e2e.demo.url, phone);
 
       // When the cooldown ends the button offers a new code.
       const again = page.getByRole('button', { name: en['signin.resend'], exact: true });
@@ -156,7 +135,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       assert.ok(await again.isEnabled(), 'resending is offered once the cooldown is over');
       await checkStep(page, 'bhv-resend-02-ready');
       await again.click();
-      const newCode = await outboxCode(demo.url, phone, sent ? { after: sent } : {});
+      const newCode = await outboxCode(e2e.demo.url, phone, sent ? { after: sent } : {});
       await page.getByRole('button', { name: /^Send a new code in \d+:\d\d$/ }).waitFor();
       assert.equal(
         (await page.locator('mfa-signin [part=status]').textContent())?.trim(),
@@ -165,7 +144,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       await checkStep(page, 'bhv-resend-03-resent');
       assert.notEqual(newCode, firstCode, 'a new code');
       await typeCode(page, newCode);
-      assert.equal(await accountMethod(page, demo.url, 'bhv-resend-04-account'), 'SMS');
+      assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-resend-04-account'), 'SMS');
       assertCleanRecords(page, 'resend');
     } finally {
       await page.context().close();
@@ -175,13 +154,13 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
   describe('lockout after wrong codes', { concurrency: false }, () => {
     it('counts the attempts left, then locks the step at the fifth wrong code', async () => {
       const username = 'lock-totp';
-      const { totpSecret } = await enrollDevices(demo, username, [{ type: 'TOTP' }]);
+      const { totpSecret } = await enrollDevices(e2e.demo, username, [{ type: 'TOTP' }]);
       assert.ok(totpSecret, 'the TOTP secret');
       const page = await open();
       try {
-        await page.goto(`${demo.url}/`);
+        await page.goto(`${e2e.demo.url}/`);
         await checkStep(page, 'bhv-lockout-00-login', { heading: 'Sign in' });
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await checkStep(page, 'bhv-lockout-01-code', { heading: TITLE_TOTP });
         for (let attempt = 1; attempt <= 4; attempt += 1) {
           await typeCode(page, wrongTotpCode(totpSecret, attempt * 111_111));
@@ -211,19 +190,19 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
     it('shows a lock that began elsewhere, counting down, and another method still works', async () => {
       const username = 'lock-elsewhere';
       const phone = '+14155550110';
-      const { totpSecret } = await enrollDevices(demo, username, [
+      const { totpSecret } = await enrollDevices(e2e.demo, username, [
         { type: 'TOTP' },
         { type: 'SMS', phone },
       ]);
       assert.ok(totpSecret, 'the TOTP secret');
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await checkStep(page, 'bhv-locked-01-code', { heading: TITLE_TOTP });
         // Five wrong codes in another session (another tab, an attacker) lock the device.
-        const other = new RelaySession(demo);
+        const other = new RelaySession(e2e.demo);
         const opened = await other.call('POST', '/session', {
-          ticket: await ticketFor(demo, username, 'signin'),
+          ticket: await ticketFor(e2e.demo, username, 'signin'),
         });
         assert.equal(opened.status, 201, 'the other session opens');
         const started = await other.call('POST', '/authentications', {});
@@ -252,11 +231,14 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
           text: (await totpItem.textContent()) ?? '',
           disabled: await totpItem.getAttribute('aria-disabled'),
         };
-        const before = await latestMessageId(demo.url, phone);
+        const before = await latestMessageId(e2e.demo.url, phone);
         await page.getByRole('button', { name: new RegExp(en['method.SMS']) }).click();
         await checkStep(page, 'bhv-locked-04-sms', { heading: TITLE_SMS, expected: WRONG_CODE });
-        await typeCode(page, await outboxCode(demo.url, phone, before ? { after: before } : {}));
-        assert.equal(await accountMethod(page, demo.url, 'bhv-locked-05-account'), 'SMS');
+        await typeCode(
+          page,
+          await outboxCode(e2e.demo.url, phone, before ? { after: before } : {}),
+        );
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-locked-05-account'), 'SMS');
         assertCleanRecords(page, 'locked elsewhere', WRONG_CODE);
         assert.match(listed.text, /Locked until/, 'the device list shows the lock');
         assert.equal(listed.disabled, 'true', 'the locked device cannot be picked');
@@ -270,10 +252,10 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
     it('goes from the default authenticator app to a text message', async () => {
       const username = 'switch-sms';
       const phone = '+14155550130';
-      await enrollDevices(demo, username, [{ type: 'TOTP' }, { type: 'SMS', phone }]);
+      await enrollDevices(e2e.demo, username, [{ type: 'TOTP' }, { type: 'SMS', phone }]);
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await checkStep(page, 'bhv-switch-01-totp', { heading: TITLE_TOTP });
         assert.equal(
           await page.getByRole('button', { name: en['signin.callInstead'] }).count(),
@@ -286,7 +268,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
         assert.equal(await items.count(), 2, 'both devices are listed');
         assert.match((await items.nth(0).textContent()) ?? '', /Authenticator app\s*Default/);
         assert.match((await items.nth(1).textContent()) ?? '', /Text message\s*\+1\*+0130/);
-        const before = await latestMessageId(demo.url, phone);
+        const before = await latestMessageId(e2e.demo.url, phone);
         await items.nth(1).click();
         await checkStep(page, 'bhv-switch-03-sms', { heading: TITLE_SMS });
         assert.match(
@@ -294,8 +276,11 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
           /\+1\*+0130/,
         );
         assert.equal(await page.getByRole('button', { name: en['signin.callInstead'] }).count(), 0);
-        await typeCode(page, await outboxCode(demo.url, phone, before ? { after: before } : {}));
-        assert.equal(await accountMethod(page, demo.url, 'bhv-switch-04-account'), 'SMS');
+        await typeCode(
+          page,
+          await outboxCode(e2e.demo.url, phone, before ? { after: before } : {}),
+        );
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-switch-04-account'), 'SMS');
         assertCleanRecords(page, 'switch to SMS');
       } finally {
         await page.context().close();
@@ -305,23 +290,23 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
     it('offers a call instead of a text when the person has a voice device', async () => {
       const username = 'switch-voice';
       const phone = '+14155550140';
-      await enrollDevices(demo, username, [
+      await enrollDevices(e2e.demo, username, [
         { type: 'SMS', phone },
         { type: 'VOICE', phone },
       ]);
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await checkStep(page, 'bhv-call-01-sms', { heading: TITLE_SMS });
-        const texted = await latestMessageId(demo.url, phone);
-        assert.equal(await latestChannel(demo.url, phone), 'SMS');
+        const texted = await latestMessageId(e2e.demo.url, phone);
+        assert.equal(await latestChannel(e2e.demo.url, phone), 'SMS');
         await page.getByRole('button', { name: en['signin.callInstead'] }).click();
         await checkStep(page, 'bhv-call-02-voice', { heading: TITLE_VOICE });
         assert.match((await page.getByText(/^We are calling/).textContent()) ?? '', /\+1\*+0140/);
-        const code = await outboxCode(demo.url, phone, texted ? { after: texted } : {});
-        assert.equal(await latestChannel(demo.url, phone), 'VOICE', 'the code came by a call');
+        const code = await outboxCode(e2e.demo.url, phone, texted ? { after: texted } : {});
+        assert.equal(await latestChannel(e2e.demo.url, phone), 'VOICE', 'the code came by a call');
         await typeCode(page, code);
-        assert.equal(await accountMethod(page, demo.url, 'bhv-call-03-account'), 'VOICE');
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-call-03-account'), 'VOICE');
         assertCleanRecords(page, 'call instead');
       } finally {
         await page.context().close();
@@ -352,15 +337,15 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       const phone = '+14155550150';
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await abandonSms(page, 'bhv-resume', phone);
-        const code = await outboxCode(demo.url, phone);
+        const code = await outboxCode(e2e.demo.url, phone);
         const resume = page.getByRole('button', { name: /^Continue setting up Text message/ });
         assert.match((await resume.textContent()) ?? '', /\(\+1\*+0150\)|\(\+14155550150\)/);
         await resume.click();
         await checkStep(page, 'bhv-resume-05-code', { heading: TITLE_ENROLL_CODE });
         await typeCode(page, code);
-        assert.equal(await accountMethod(page, demo.url, 'bhv-resume-06-account'), 'SMS');
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-resume-06-account'), 'SMS');
         assertCleanRecords(page, 'resume');
       } finally {
         await page.context().close();
@@ -372,7 +357,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       const phone = '+14155550160';
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await abandonSms(page, 'bhv-discard', phone);
         await page.getByRole('button', { name: /^Remove Text message/ }).click();
         const pending = page.getByRole('heading', { level: 3, name: en['enroll.resume.title'] });
@@ -439,7 +424,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       const lagging: string[] = [];
       const page = await open();
       try {
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         const picker = page.getByLabel('Language');
         assert.equal(await picker.inputValue(), 'en', 'the picker starts at the page language');
         await pickLanguage(page, 'ar', ar['enroll.choose.title']);
@@ -487,19 +472,19 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
           [],
           'the masked number reads left to right',
         );
-        const code = await outboxCode(demo.url, phone);
+        const code = await outboxCode(e2e.demo.url, phone);
         const input = page.getByLabel(ar['otp.label']);
         await input.click();
         await input.pressSequentially(code);
-        assert.equal(await accountMethod(page, demo.url, 'bhv-ar-04-account'), 'SMS');
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-ar-04-account'), 'SMS');
 
         // Signing in again; the language is picked on the code step this time.
         await Promise.all([
-          page.waitForURL(`${demo.url}/`),
+          page.waitForURL(`${e2e.demo.url}/`),
           page.getByRole('button', { name: 'Sign out' }).click(),
         ]);
-        const before = await latestMessageId(demo.url, phone);
-        await passwordLogin(page, demo.url, username);
+        const before = await latestMessageId(e2e.demo.url, phone);
+        await passwordLogin(page, e2e.demo.url, username);
         await page.getByRole('heading', { level: 2, name: TITLE_SMS }).waitFor();
         await pickLanguage(page, 'ar', ar['signin.code.title.SMS']);
         assert.equal(
@@ -512,11 +497,11 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
           lagging.push('the code field, after picking العربية on the sign-in code step');
         }
         await checkStep(page, 'bhv-ar-05-signin-code');
-        const again = await outboxCode(demo.url, phone, before ? { after: before } : {});
+        const again = await outboxCode(e2e.demo.url, phone, before ? { after: before } : {});
         const signinInput = page.locator('mfa-signin mfa-otp-input input');
         await signinInput.click();
         await signinInput.pressSequentially(again);
-        assert.equal(await accountMethod(page, demo.url, 'bhv-ar-06-account'), 'SMS');
+        assert.equal(await accountMethod(page, e2e.demo.url, 'bhv-ar-06-account'), 'SMS');
         assertCleanRecords(page, 'Arabic');
         assert.deepEqual(lagging, [], 'parts inside the element follow a language change');
       } finally {
@@ -528,7 +513,7 @@ describe('element behaviours in Chromium', { timeout: 180_000, concurrency: 2 },
       // A phone-sized viewport: long words (German, Polish) have the least room there.
       const page = await open({ width: 390, height: 844 });
       try {
-        await passwordLogin(page, demo.url, 'lang-all');
+        await passwordLogin(page, e2e.demo.url, 'lang-all');
         await page.getByRole('heading', { level: 2, name: TITLE_ENROLL }).waitFor();
         const lagging: string[] = [];
         const overflowing: string[] = [];

@@ -5,97 +5,77 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import {
   addVirtualAuthenticator,
-  clearRecords,
-  consoleErrors,
-  cspViolations,
+  assertCleanPage,
+  assertCleanRecords,
   decodeQr,
   deliverEmailCode,
-  launchBrowser,
   newPage,
   outboxCode,
   passwordLogin,
-  runAxe,
   screenshot,
-  startDemo,
   ticketFor,
-  type DemoServer,
+  withDemoAndBrowser,
 } from './harness.ts';
 
 /**
- * Every check a demo page must pass, then its screenshot; `expected` console errors (an answer
- * with an error status the test asked for) are allowed.
+ * Every check a demo page must pass, then its screenshot in the page's own colour scheme;
+ * `expected` console errors (an answer with an error status the test asked for) are allowed.
  */
-async function assertCleanPage(page: Page, name: string, expected: RegExp[] = []): Promise<void> {
-  const axe = await runAxe(page);
-  assert.deepEqual(axe, [], `${name}: axe violations`);
-  assert.deepEqual(cspViolations(page), [], `${name}: CSP violations`);
-  const errors = consoleErrors(page).filter(
-    (text) => !expected.some((allowed) => allowed.test(text)),
-  );
-  assert.deepEqual(errors, [], `${name}: console errors`);
-  clearRecords(page);
+async function checkPage(page: Page, name: string, expected: RegExp[] = []): Promise<void> {
+  await assertCleanPage(page, name, expected);
   await screenshot(page, name);
 }
 
 describe('demo pages in Chromium', { timeout: 180_000 }, () => {
-  let demo: DemoServer;
-  let browser: Browser;
-
-  before(async () => {
-    [demo, browser] = await Promise.all([startDemo(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser.close();
-    await demo.stop();
-  });
+  const e2e = withDemoAndBrowser();
 
   for (const colorScheme of ['light', 'dark'] as const) {
     describe(`${colorScheme} colour scheme`, () => {
       let page: Page;
       before(async () => {
-        page = await newPage(browser, { colorScheme });
+        page = await newPage(e2e.browser, { colorScheme });
       });
       after(async () => {
         await page.context().close();
       });
 
       it('shows the login page', async () => {
-        const res = await page.goto(`${demo.url}/`);
+        const res = await page.goto(`${e2e.demo.url}/`);
         assert.equal(res?.status(), 200);
         assert.equal(await page.locator('h1').textContent(), 'mfa-elements');
         assert.match((await page.locator('#password-hint').textContent()) ?? '', /demo/);
-        await assertCleanPage(page, 'login');
+        await checkPage(page, 'login');
       });
 
       it('answers a wrong password with the page again and an error', async () => {
-        await passwordLogin(page, demo.url, `wrong-${colorScheme}`, 'not-it');
+        await passwordLogin(page, e2e.demo.url, `wrong-${colorScheme}`, 'not-it');
         assert.equal(
           await page.locator('#login-error').textContent(),
           'Wrong username or password.',
         );
         assert.equal(await page.locator('#username').inputValue(), `wrong-${colorScheme}`);
         assert.equal(await page.locator('#password').getAttribute('aria-invalid'), 'true');
-        await assertCleanPage(page, 'login-error', [/status of 401 .*\/login\)$/]);
+        await checkPage(page, 'login-error', [/status of 401 .*\/login\)$/]);
       });
 
       it('hands a new user to the enrollment element, the ticket only in the page', async () => {
         const username = `new-${colorScheme}`;
-        await passwordLogin(page, demo.url, username);
-        assert.equal(page.url(), `${demo.url}/mfa`);
+        await passwordLogin(page, e2e.demo.url, username);
+        assert.equal(page.url(), `${e2e.demo.url}/mfa`);
         const ticket = await page.locator('mfa-enroll').getAttribute('ticket');
         assert.ok(ticket?.startsWith('eyJ'), 'the element holds a ticket');
         await page.waitForLoadState('networkidle');
-        await assertCleanPage(page, 'mfa-enroll');
+        await checkPage(page, 'mfa-enroll');
       });
 
       it('signs in once the relay reports MFA, shows the claims, and signs out', async () => {
         const username = `done-${colorScheme}`;
         const email = `${username}@example.com`;
-        await passwordLogin(page, demo.url, username);
+        await passwordLogin(page, e2e.demo.url, username);
         await page.waitForLoadState('networkidle');
         // What the element does, through the relay's API from the page itself.
         const deviceId = await page.evaluate(
@@ -114,9 +94,9 @@ describe('demo pages in Chromium', { timeout: 180_000 }, () => {
             });
             return ((await created.json()) as { device: { id: string } }).device.id;
           },
-          { ticket: await ticketFor(demo, username, 'enroll'), email },
+          { ticket: await ticketFor(e2e.demo, username, 'enroll'), email },
         );
-        const otp = await outboxCode(demo.url, email);
+        const otp = await outboxCode(e2e.demo.url, email);
         const status = await page.evaluate(
           async ({ deviceId, otp }) => {
             const activated = await fetch(`/mfa/v1/devices/${deviceId}/activation`, {
@@ -136,50 +116,49 @@ describe('demo pages in Chromium', { timeout: 180_000 }, () => {
         );
         assert.equal(status, 204, 'the host accepts the relay result');
 
-        await page.goto(`${demo.url}/account`);
-        assert.equal(page.url(), `${demo.url}/account`);
+        await page.goto(`${e2e.demo.url}/account`);
+        assert.equal(page.url(), `${e2e.demo.url}/account`);
         assert.match((await page.locator('main .lead').textContent()) ?? '', new RegExp(username));
         assert.equal(await page.locator('table.claims td').first().textContent(), 'otp, mfa');
-        await assertCleanPage(page, 'account');
+        await checkPage(page, 'account');
 
         await Promise.all([
-          page.waitForURL(`${demo.url}/`),
+          page.waitForURL(`${e2e.demo.url}/`),
           page.click('form[action="/logout"] button'),
         ]);
-        await page.goto(`${demo.url}/account`);
-        assert.equal(page.url(), `${demo.url}/`, 'signed out: /account goes back to the login');
+        await page.goto(`${e2e.demo.url}/account`);
+        assert.equal(page.url(), `${e2e.demo.url}/`, 'signed out: /account goes back to the login');
       });
 
       it('shows the outbox', async () => {
-        await page.goto(`${demo.url}/outbox`);
+        await page.goto(`${e2e.demo.url}/outbox`);
         assert.ok(await page.locator('#outbox tbody tr').count(), 'earlier tests delivered codes');
-        await assertCleanPage(page, 'outbox');
+        await checkPage(page, 'outbox');
       });
     });
   }
 
   it('updates the outbox page live when a message is delivered', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(e2e.browser);
     try {
-      await page.goto(`${demo.url}/outbox`);
+      await page.goto(`${e2e.demo.url}/outbox`);
       const email = 'live-update@example.com';
       assert.equal(await page.locator('#outbox tbody tr', { hasText: email }).count(), 0);
-      await deliverEmailCode(demo, 'live-update', email);
+      await deliverEmailCode(e2e.demo, 'live-update', email);
       const row = page.locator('#outbox tbody tr', { hasText: email });
       await row.first().waitFor({ timeout: 5000 });
       assert.match((await row.first().textContent()) ?? '', /EMAIL/);
       assert.equal(await page.locator('#outbox-status').textContent(), '1 new message.');
-      assert.deepEqual(cspViolations(page), []);
-      assert.deepEqual(consoleErrors(page), []);
+      assertCleanRecords(page, 'outbox live update');
     } finally {
       await page.context().close();
     }
   });
 
   it('gives tests a virtual authenticator that works on the demo origin', async () => {
-    const page = await newPage(browser);
+    const page = await newPage(e2e.browser);
     try {
-      await page.goto(`${demo.url}/`);
+      await page.goto(`${e2e.demo.url}/`);
       const authenticator = await addVirtualAuthenticator(page, { transport: 'internal' });
       const type = await page.evaluate(async () => {
         const credential = await navigator.credentials.create({

@@ -5,44 +5,22 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/prerequisites.mjs';
 import type { Purpose } from '../../src/protocol/index.ts';
 import { openRelayKeys } from '../../src/server/data-dir.ts';
 import { signTicket } from '../../src/server/host-ticket.ts';
 import { codeIn } from '../helpers/engine-harness.ts';
 import { freePort, root, startServer, stop } from '../helpers/server-process.ts';
 
-/** Flags that keep Chromium quiet and offline. */
-export const CHROME_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const CHROME_CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-];
-
-/** `CHROME_PATH`, else a browser at a usual place; fails with what to do. */
-export function chromePath(): string {
-  const given = process.env.CHROME_PATH;
-  if (given) {
-    assert.ok(existsSync(given), `CHROME_PATH=${given} does not exist`);
-    return given;
-  }
-  const found = CHROME_CANDIDATES.find((path) => existsSync(path));
+/** The browser `scripts/test.mjs` chose (`CHROME_PATH`), else one at a usual place. */
+function chromePath(): string {
+  const found = findChromium();
   assert.ok(
     found,
     'No Chromium found: set CHROME_PATH or install it (apt-get install -y chromium).',
@@ -51,7 +29,7 @@ export function chromePath(): string {
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromePath(), args: CHROME_ARGS });
+  return chromium.launch({ executablePath: chromePath(), args: CHROMIUM_ARGS });
 }
 
 export interface DemoServer {
@@ -75,6 +53,39 @@ export async function startDemo(env: Record<string, string> = {}): Promise<DemoS
     stop: async () => {
       await stop(running);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface DemoAndBrowser {
+  readonly demo: DemoServer;
+  readonly browser: Browser;
+}
+
+/**
+ * Starts the demo and Chromium before the enclosing suite's tests and stops both after them. The
+ * getters are for the tests: both exist once the suite's `before` ran.
+ */
+export function withDemoAndBrowser(): DemoAndBrowser {
+  let started: { demo: DemoServer; browser: Browser } | undefined;
+  before(async () => {
+    const [demo, browser] = await Promise.all([startDemo(), launchBrowser()]);
+    started = { demo, browser };
+  });
+  after(async () => {
+    await started?.browser.close();
+    await started?.demo.stop();
+  });
+  const running = () => {
+    assert.ok(started, 'the demo and the browser start in the suite’s before()');
+    return started;
+  };
+  return {
+    get demo() {
+      return running().demo;
+    },
+    get browser() {
+      return running().browser;
     },
   };
 }
@@ -150,6 +161,33 @@ export function clearRecords(page: Page): void {
   }
 }
 
+/**
+ * No CSP violation and no console error since the page opened or the last check; `expected`
+ * console errors (an error status the test caused on purpose) are allowed.
+ */
+export function assertCleanRecords(page: Page, name: string, expected: RegExp[] = []): void {
+  assert.deepEqual(cspViolations(page), [], `${name}: CSP violations`);
+  const errors = consoleErrors(page).filter(
+    (text) => !expected.some((allowed) => allowed.test(text)),
+  );
+  assert.deepEqual(errors, [], `${name}: console errors`);
+}
+
+/**
+ * axe finds nothing on the page and `assertCleanRecords` holds; then the records are cleared so
+ * the next check sees only what follows.
+ */
+export async function assertCleanPage(
+  page: Page,
+  name: string,
+  expected: RegExp[] = [],
+): Promise<void> {
+  const axe = await runAxe(page);
+  assert.deepEqual(axe, [], `${name}: axe violations`);
+  assertCleanRecords(page, name, expected);
+  clearRecords(page);
+}
+
 export interface VirtualAuthenticator {
   id: string;
   /** Credentials the authenticator holds. */
@@ -221,6 +259,21 @@ export async function outbox(url: string): Promise<OutboxEntry[]> {
   return ((await res.json()) as { messages: OutboxEntry[] }).messages;
 }
 
+/** The newest outbox message to `recipient`. */
+async function latestMessage(url: string, recipient: string): Promise<OutboxEntry | undefined> {
+  return (await outbox(url)).find((entry) => entry.to === recipient);
+}
+
+/** The id of the newest outbox message to `recipient`, to wait for a newer one. */
+export async function latestMessageId(url: string, recipient: string): Promise<string | undefined> {
+  return (await latestMessage(url, recipient))?.id;
+}
+
+/** The channel of the newest outbox message to `recipient`. */
+export async function latestChannel(url: string, recipient: string): Promise<string | undefined> {
+  return (await latestMessage(url, recipient))?.channel;
+}
+
 /**
  * The code in the newest message to `recipient` (a phone in E.164 or an email), waiting up to
  * `timeoutMs` for one newer than message id `after`.
@@ -233,7 +286,7 @@ export async function outboxCode(
   const { after, timeoutMs = 5000 } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const message = (await outbox(url)).find((entry) => entry.to === recipient);
+    const message = await latestMessage(url, recipient);
     if (
       message &&
       message.id !== after &&
@@ -257,6 +310,32 @@ export function ticketFor(demo: DemoServer, sub: string, purpose: Purpose): Prom
   });
 }
 
+/** A relay session from Node: keeps the session cookie across calls (it rotates on MFA). */
+export class RelaySession {
+  private cookies = new Map<string, string>();
+
+  constructor(private readonly demo: DemoServer) {}
+
+  async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await fetch(`${this.demo.url}/mfa/v1${path}`, {
+      method,
+      headers: {
+        origin: this.demo.url,
+        'x-mfa-csrf': '1',
+        'content-type': 'application/json',
+        cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const pair = line.split(';')[0] ?? '';
+      const at = pair.indexOf('=');
+      if (at > 0) this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
+    }
+    return res;
+  }
+}
+
 /**
  * Starts enrolling an email device for `sub` through the relay's HTTP API, from Node: the engine
  * delivers a pairing code to `email`'s outbox.
@@ -266,22 +345,12 @@ export async function deliverEmailCode(
   sub: string,
   email: string,
 ): Promise<void> {
-  const headers = { origin: demo.url, 'x-mfa-csrf': '1', 'content-type': 'application/json' };
-  const session = await fetch(`${demo.url}/mfa/v1/session`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ ticket: await ticketFor(demo, sub, 'enroll') }),
+  const relay = new RelaySession(demo);
+  const session = await relay.call('POST', '/session', {
+    ticket: await ticketFor(demo, sub, 'enroll'),
   });
   assert.equal(session.status, 201, await session.text());
-  const cookie = session.headers
-    .getSetCookie()
-    .map((line) => line.split(';')[0])
-    .join('; ');
-  const device = await fetch(`${demo.url}/mfa/v1/devices`, {
-    method: 'POST',
-    headers: { ...headers, cookie },
-    body: JSON.stringify({ type: 'EMAIL', email }),
-  });
+  const device = await relay.call('POST', '/devices', { type: 'EMAIL', email });
   assert.equal(device.status, 201, await device.text());
 }
 

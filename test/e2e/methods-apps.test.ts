@@ -6,16 +6,9 @@
  * console errors fail. The TOTP key is read from the screen, the token's codes from its seed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { totpCode } from '../helpers/engine-harness.ts';
-import {
-  addVirtualAuthenticator,
-  decodeQr,
-  launchBrowser,
-  startDemo,
-  type DemoServer,
-} from './harness.ts';
+import { addVirtualAuthenticator, decodeQr, withDemoAndBrowser } from './harness.ts';
 import { FlowRecorder, withPage } from './methods-helpers.ts';
 
 /** The hardware token the demo's engine seeds (README: its serial and RFC 6238's test seed). */
@@ -39,26 +32,17 @@ const FIDO_KINDS = [
 ];
 
 describe('methods with an app, a token or a key: enroll, sign out, sign in with it', () => {
-  let demo: DemoServer;
-  let browser: Browser;
-
-  before(async () => {
-    [demo, browser] = await Promise.all([startDemo(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser.close();
-    await demo.stop();
-  });
+  const e2e = withDemoAndBrowser();
 
   it('TOTP: the QR code and the key on screen agree, codes from the key', () =>
-    withPage(browser, async (page) => {
-      const flow = new FlowRecorder(page, demo, 'totp');
+    withPage(e2e.browser, async (page) => {
+      const flow = new FlowRecorder(page, e2e.demo, 'totp');
       const username = 'totp-user';
       // Security bar §4 item 51: the secret and its QR code never leave for another origin.
       const elsewhere: string[] = [];
       page.on('request', (request) => {
         const url = request.url();
-        if (!url.startsWith(`${demo.url}/`) && !url.startsWith('data:')) elsewhere.push(url);
+        if (!url.startsWith(`${e2e.demo.url}/`) && !url.startsWith('data:')) elsewhere.push(url);
       });
       await flow.chooseMethod(username, 'Authenticator app');
       const qr = page.locator('mfa-qr');
@@ -91,8 +75,8 @@ describe('methods with an app, a token or a key: enroll, sign out, sign in with 
     }));
 
   it('OATH token: the seeded token by its serial, codes from its seed', () =>
-    withPage(browser, async (page) => {
-      const flow = new FlowRecorder(page, demo, 'oath');
+    withPage(e2e.browser, async (page) => {
+      const flow = new FlowRecorder(page, e2e.demo, 'oath');
       const username = 'oath-user';
       const hint = page.locator('mfa-otp-input [part=hint]');
       const checkHint = async () => {
@@ -140,9 +124,9 @@ describe('methods with an app, a token or a key: enroll, sign out, sign in with 
 
   for (const kind of FIDO_KINDS) {
     it(`${kind.title}: a virtual authenticator`, () =>
-      withPage(browser, async (page) => {
+      withPage(e2e.browser, async (page) => {
         const authenticator = await addVirtualAuthenticator(page, kind.authenticator);
-        const flow = new FlowRecorder(page, demo, kind.flow);
+        const flow = new FlowRecorder(page, e2e.demo, kind.flow);
         const username = `${kind.flow}-user`;
         await flow.chooseMethod(username, 'Passkey or security key');
         // The default policy allows either attachment, so the step speaks of a passkey.

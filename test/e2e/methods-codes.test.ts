@@ -4,10 +4,9 @@
  * signed in again with the same method; the codes come from the outbox. Every step is checked with
  * axe and photographed in light and dark; CSP violations and console errors fail.
  */
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, outboxCode, startDemo, type DemoServer } from './harness.ts';
-import { FlowRecorder, lastMessageId, mobileNumber, withPage } from './methods-helpers.ts';
+import { describe, it } from 'node:test';
+import { latestMessageId, outboxCode, withDemoAndBrowser } from './harness.ts';
+import { FlowRecorder, mobileNumber, withPage } from './methods-helpers.ts';
 
 interface DeliveredMethod {
   flow: string;
@@ -65,21 +64,12 @@ const DELIVERED: DeliveredMethod[] = [
 ];
 
 describe('methods that deliver a code: enroll, sign out, sign in with it', () => {
-  let demo: DemoServer;
-  let browser: Browser;
-
-  before(async () => {
-    [demo, browser] = await Promise.all([startDemo(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser.close();
-    await demo.stop();
-  });
+  const e2e = withDemoAndBrowser();
 
   for (const method of DELIVERED) {
     it(`${method.type}: the codes come from the outbox`, () =>
-      withPage(browser, async (page) => {
-        const flow = new FlowRecorder(page, demo, method.flow);
+      withPage(e2e.browser, async (page) => {
+        const flow = new FlowRecorder(page, e2e.demo, method.flow);
         const username = `${method.flow}-user`;
         const phone = mobileNumber();
         const email = `${username}@example.com`;
@@ -91,15 +81,15 @@ describe('methods that deliver a code: enroll, sign out, sign in with it', () =>
         await page.getByRole('button', { name: method.details.submit, exact: true }).click();
 
         await flow.step('enroll-code', 'Enter the code we sent');
-        await flow.type('Verification code', await outboxCode(demo.url, recipient));
+        await flow.type('Verification code', await outboxCode(e2e.demo.url, recipient));
         const claims = { username, amr: method.amr, method: method.type };
         await flow.account('enrolled-account', claims);
         await flow.signOut();
 
-        const previous = await lastMessageId(demo.url, recipient);
+        const previous = await latestMessageId(e2e.demo.url, recipient);
         await flow.signInAgain(username);
         await flow.step('signin-code', method.signinHeading);
-        const code = await outboxCode(demo.url, recipient, {
+        const code = await outboxCode(e2e.demo.url, recipient, {
           ...(previous !== undefined ? { after: previous } : {}),
         });
         await flow.type('Verification code', code);

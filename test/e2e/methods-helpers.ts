@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
 import {
-  consoleErrors,
+  assertCleanRecords,
   cspViolations,
   newPage,
-  outbox,
   passwordLogin,
   runAxe,
   screenshot,
@@ -124,8 +123,7 @@ export class FlowRecorder {
 
   /** No console errors, no CSP violations and no recorded fault over the whole flow. */
   assertClean(): void {
-    assert.deepEqual(cspViolations(this.page), [], `${this.flow}: CSP violations`);
-    assert.deepEqual(consoleErrors(this.page), [], `${this.flow}: console errors`);
+    assertCleanRecords(this.page, this.flow);
     assert.deepEqual(
       [...this.faults].map(([fault, first]) => `${first}: ${fault}`),
       [],
@@ -151,11 +149,6 @@ export async function withPage(
   } finally {
     await page.context().close();
   }
-}
-
-/** Id of the newest outbox message to `recipient`, to wait for a newer one later. */
-export async function lastMessageId(url: string, recipient: string): Promise<string | undefined> {
-  return (await outbox(url)).find((entry) => entry.to === recipient)?.id;
 }
 
 /** A phone number the relay accepts as a mobile (US 415 area, a random line). */
