@@ -60,7 +60,7 @@ type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
  * @cssprop --mfa-spacing - Base spacing unit.
  * @cssprop --mfa-max-width - Maximum width of the element.
  */
-export class MfaEnroll extends FlowElement {
+export class MfaEnroll extends FlowElement<EnrollDriver> {
   static override properties = {
     ...FlowElement.properties,
     methods: { type: String },
@@ -80,7 +80,6 @@ export class MfaEnroll extends FlowElement {
   declare private copied: 'yes' | 'failed' | undefined;
   /** A confirmation for the live region (a removed pending device). */
   declare private notice: string;
-  private driver: EnrollDriver | undefined;
   private announced: unknown;
   private reportedError: unknown;
   private qrLoaded = false;
@@ -94,25 +93,10 @@ export class MfaEnroll extends FlowElement {
     this.notice = '';
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (!this.driver) void this.begin();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.driver?.dispose();
-    this.driver = undefined;
-  }
+  protected static override restartOn = ['ticket', 'api', 'methods'];
 
   protected override willUpdate(changed: PropertyValues): void {
-    const restart = ['ticket', 'api', 'methods'].some(
-      (name) => changed.has(name) && changed.get(name) !== undefined,
-    );
-    if (restart && this.driver && this.isConnected) {
-      this.driver.dispose();
-      void this.begin();
-    }
+    super.willUpdate(changed);
     if (this.state.step === 'fido') void preloadWebAuthn();
     if (this.state.step === 'totp' && !this.qrLoaded) {
       // The QR encoder is a separate chunk, fetched only when this step opens.
@@ -142,12 +126,12 @@ export class MfaEnroll extends FlowElement {
     }
   }
 
-  private begin(): Promise<void> {
+  protected createDriver(): EnrollDriver {
     this.state = initialEnrollState;
     const allowed = parseMethods(this.methods);
     const preferred = parseMethods(this.method)?.[0];
     const ticket = this.takeTicket();
-    this.driver = new EnrollDriver({
+    return new EnrollDriver({
       client: this.createClient(),
       webauthn: browserWebAuthn,
       ...(ticket ? { ticket } : {}),
@@ -159,7 +143,6 @@ export class MfaEnroll extends FlowElement {
         this.state = state;
       },
     });
-    return this.driver.start();
   }
 
   protected stepKey(): string {

@@ -56,7 +56,7 @@ type FidoState = Extract<SigninState, { step: 'fido' }>;
  * @cssprop --mfa-spacing - Base spacing unit.
  * @cssprop --mfa-max-width - Maximum width of the element.
  */
-export class MfaSignin extends FlowElement {
+export class MfaSignin extends FlowElement<SigninDriver> {
   static override properties = {
     ...FlowElement.properties,
     state: { state: true },
@@ -69,7 +69,6 @@ export class MfaSignin extends FlowElement {
   declare private state: SigninState;
   declare private remember: boolean;
   declare private pickerFailed: boolean;
-  private driver: SigninDriver | undefined;
   private completed = false;
   /** The device list's code: requested once, again after a failed download. */
   private pickerLoading = false;
@@ -83,29 +82,12 @@ export class MfaSignin extends FlowElement {
     this.pickerFailed = false;
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    if (!this.driver) void this.begin();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.driver?.dispose();
-    this.driver = undefined;
-  }
-
   protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
     // Each step's code arrives when the step opens: most sign-ins never show the device list or
     // a passkey prompt.
     if (this.state.step === 'choose' && !this.pickerLoading) this.loadPicker();
     if (this.state.step === 'fido') void preloadWebAuthn();
-    // A new ticket (or relay) means a new sign-in.
-    if ((changed.has('ticket') || changed.has('api')) && this.driver && this.isConnected) {
-      if (changed.get('ticket') !== undefined || changed.get('api') !== undefined) {
-        this.driver.dispose();
-        void this.begin();
-      }
-    }
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -138,11 +120,11 @@ export class MfaSignin extends FlowElement {
     });
   }
 
-  private begin(): Promise<void> {
+  protected createDriver(): SigninDriver {
     this.completed = false;
     this.state = initialSigninState;
     const ticket = this.takeTicket();
-    this.driver = new SigninDriver({
+    return new SigninDriver({
       client: this.createClient(),
       webauthn: browserWebAuthn,
       ...(ticket ? { ticket } : {}),
@@ -150,7 +132,6 @@ export class MfaSignin extends FlowElement {
         this.state = state;
       },
     });
-    return this.driver.start();
   }
 
   protected stepKey(): string {

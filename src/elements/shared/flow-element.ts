@@ -12,7 +12,13 @@ import type { FlowError } from '../../flows/common.ts';
 import { MfaCancelEvent, MfaErrorEvent, MfaStepEvent } from './events.ts';
 import type { DeviceType } from '../../protocol/schemas.ts';
 
-export abstract class FlowElement extends LitElement {
+/** What the element needs of its flow driver. */
+interface Driver {
+  start(): Promise<void>;
+  dispose(): void;
+}
+
+export abstract class FlowElement<D extends Driver = Driver> extends LitElement {
   static override properties = {
     ticket: { type: String },
     api: { type: String },
@@ -33,6 +39,10 @@ export abstract class FlowElement extends LitElement {
   declare strings: MessageOverrides | undefined;
 
   protected readonly i18n = new LocalizeController(this);
+  /** The running flow; a new one for each ticket (or relay), none while disconnected. */
+  protected driver: D | undefined;
+  /** Properties whose change starts the flow again. */
+  protected static restartOn = ['ticket', 'api'];
   private timer: ReturnType<typeof setInterval> | undefined;
   private usedTicket = '';
   private lastStepKey = '';
@@ -65,9 +75,32 @@ export abstract class FlowElement extends LitElement {
   /** Stops the flow's work when the person cancels (the host is told through `mfa-cancel`). */
   protected abstract abandon(): void;
 
+  /** A new driver for a new flow, its state reset (called on connect and on a restart). */
+  protected abstract createDriver(): D;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.driver) void this.begin();
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.stopClock();
+    this.driver?.dispose();
+    this.driver = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
+    const restartOn = (this.constructor as typeof FlowElement).restartOn;
+    const restart = restartOn.some((name) => changed.has(name) && changed.get(name) !== undefined);
+    if (restart && this.driver && this.isConnected) void this.begin();
+  }
+
+  private begin(): Promise<void> {
+    this.driver?.dispose();
+    this.driver = this.createDriver();
+    return this.driver.start();
   }
 
   protected override updated(changed: PropertyValues): void {
