@@ -27,6 +27,8 @@ const SOURCES = [
   'demo/app',
   'demo/assets.ts',
   'scripts/minify-literals.mjs',
+  // The bundler reads `sideEffects` and the dependency set from these.
+  'package.json',
   'package-lock.json',
 ];
 

@@ -68,6 +68,8 @@ describe('demo pages in Chromium', { timeout: 180_000 }, () => {
         assert.equal(page.url(), `${e2e.demo.url}/mfa`);
         const ticket = await page.locator('mfa-enroll').getAttribute('ticket');
         assert.ok(ticket?.startsWith('eyJ'), 'the element holds a ticket');
+        // The page's script defined the element, and it talked to the relay.
+        await page.getByRole('heading', { name: 'Add a verification method' }).waitFor();
         await page.waitForLoadState('networkidle');
         await checkPage(page, 'mfa-enroll');
       });
@@ -137,6 +139,44 @@ describe('demo pages in Chromium', { timeout: 180_000 }, () => {
       });
     });
   }
+
+  it('keeps every control visible in forced-colors mode (Windows high contrast)', async () => {
+    const page = await newPage(e2e.browser);
+    try {
+      await page.emulateMedia({ forcedColors: 'active' });
+      await passwordLogin(page, e2e.demo.url, 'forced-colors');
+      const items = page
+        .getByRole('list', { name: 'Verification methods you can add' })
+        .getByRole('button');
+      await items.first().waitFor();
+      for (const item of await items.all()) {
+        const style = await item.evaluate((element) => {
+          const computed = getComputedStyle(element);
+          return { width: computed.borderTopWidth, style: computed.borderTopStyle };
+        });
+        assert.notEqual(style.style, 'none', 'each method keeps a border');
+        assert.notEqual(style.width, '0px', 'each method keeps a border');
+      }
+      await items.first().focus();
+      const outline = await items
+        .first()
+        .evaluate((element) => getComputedStyle(element).outlineStyle);
+      assert.notEqual(outline, 'none', 'the focused method shows a focus ring');
+      await checkPage(page, 'forced-colors-enroll');
+      await page.getByRole('button', { name: /Text message/ }).click();
+      await page.getByLabel('Phone number').waitFor();
+      const submit = await page
+        .getByRole('button', { name: 'Text me a code' })
+        .evaluate((element) => {
+          const computed = getComputedStyle(element);
+          return { color: computed.color, background: computed.backgroundColor };
+        });
+      assert.notEqual(submit.color, submit.background, 'the button’s text stands out from it');
+      await checkPage(page, 'forced-colors-phone');
+    } finally {
+      await page.context().close();
+    }
+  });
 
   it('updates the outbox page live when a message is delivered', async () => {
     const page = await newPage(e2e.browser);

@@ -59,32 +59,6 @@ export const themeStyles = css`
   }
 
   /* Forced colours: the system palette replaces ours; keep every boundary and focus visible. */
-  @media (forced-colors: active) {
-    :host {
-      --_mfa-color-primary: ButtonText;
-      --_mfa-color-on-primary: ButtonFace;
-      --_mfa-color-text: CanvasText;
-      --_mfa-color-text-muted: CanvasText;
-      --_mfa-color-surface: Canvas;
-      --_mfa-color-border: ButtonText;
-      --_mfa-color-danger: CanvasText;
-      --_mfa-color-success: CanvasText;
-      --_mfa-color-focus: Highlight;
-    }
-    button,
-    input {
-      border: 1px solid ButtonText;
-    }
-    button:disabled,
-    button[aria-disabled='true'] {
-      border-color: GrayText;
-      color: GrayText;
-    }
-    :focus-visible {
-      outline-color: Highlight;
-    }
-  }
-
   :host([hidden]),
   [hidden] {
     display: none !important;
@@ -228,6 +202,42 @@ export const themeStyles = css`
       animation-iteration-count: 1 !important;
       transition-duration: 0.01ms !important;
       scroll-behavior: auto !important;
+    }
+  }
+
+  /* Forced colours (last, so it wins): the system palette replaces ours; buttons take the
+     system's button colours, links its link colour, and every boundary and focus stays visible. */
+  @media (forced-colors: active) {
+    :host {
+      --_mfa-color-primary: LinkText;
+      --_mfa-color-on-primary: ButtonText;
+      --_mfa-color-text: CanvasText;
+      --_mfa-color-text-muted: CanvasText;
+      --_mfa-color-surface: Canvas;
+      --_mfa-color-border: ButtonText;
+      --_mfa-color-danger: CanvasText;
+      --_mfa-color-success: CanvasText;
+      --_mfa-color-focus: Highlight;
+    }
+    button,
+    input {
+      border: 1px solid ButtonText;
+    }
+    button {
+      color: ButtonText;
+      background: ButtonFace;
+    }
+    button.link {
+      border-color: transparent;
+      color: LinkText;
+    }
+    button:disabled,
+    button[aria-disabled='true'] {
+      border-color: GrayText;
+      color: GrayText;
+    }
+    :focus-visible {
+      outline-color: Highlight;
     }
   }
 `;
