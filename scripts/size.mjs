@@ -199,9 +199,12 @@ const isQrChunk = (chunk) =>
   chunk.moduleIds.some((id) => normalize(id).includes('/node_modules/qrcode/'));
 
 /** A chunk made only of catalogs other than English. @param {Chunk} chunk */
-const isForeignCatalog = (chunk) =>
+export const isForeignCatalog = (chunk) =>
   chunk.moduleIds.length > 0 &&
-  chunk.moduleIds.every((id) => /\/src\/i18n\/locales\/(?!en\.ts$)[^/]+$/.test(normalize(id)));
+  chunk.moduleIds.every((id) =>
+    // English (`en.ts` and its parts `en-*.ts`) belongs to the elements; other languages do not.
+    /\/src\/i18n\/locales\/(?!en(?:-[a-z]+)?\.ts$)[^/]+$/.test(normalize(id)),
+  );
 
 /**
  * File names reachable from `start` through static imports (and dynamic ones when asked),

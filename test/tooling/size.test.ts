@@ -5,7 +5,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { budgetTarget, budgetWithLit, isLit, parseBudgets } from '../../scripts/size.mjs';
+import {
+  budgetTarget,
+  budgetWithLit,
+  isForeignCatalog,
+  isLit,
+  parseBudgets,
+} from '../../scripts/size.mjs';
 
 const script = join(import.meta.dirname, '../../scripts/size.mjs');
 const roots: string[] = [];
@@ -135,6 +141,26 @@ describe('scripts/size.mjs', () => {
     }
     assert.equal(budgetWithLit('all elements together, with lit'), true);
     assert.equal(budgetWithLit('`<mfa-signin>` entry'), false);
+  });
+
+  test('English catalog parts count as the elements’ own code; other languages do not', () => {
+    const chunk = (ids: string[]) => ({
+      fileName: 'x.js',
+      code: '',
+      imports: [],
+      dynamicImports: [],
+      moduleIds: ids,
+      isEntry: false,
+      name: 'x',
+    });
+    const locales = '/repo/src/i18n/locales';
+    for (const name of ['en.ts', 'en-core.ts', 'en-signin.ts', 'en-enroll.ts']) {
+      assert.equal(isForeignCatalog(chunk([`${locales}/${name}`])), false, name);
+    }
+    for (const name of ['de.ts', 'pt-BR.ts', 'zh-CN.ts', 'pseudo.ts']) {
+      assert.equal(isForeignCatalog(chunk([`${locales}/${name}`])), true, name);
+    }
+    assert.equal(isForeignCatalog(chunk([`${locales}/de.ts`, '/repo/src/i18n/format.ts'])), false);
   });
 
   test("the project's own elements are within the README's budgets", () => {
