@@ -233,8 +233,8 @@ export class EnrollDriver extends FlowDriver<EnrollState, EnrollEvent> {
   }
 }
 
-/** Whether an error ends the element (a new ticket is needed). */
-export function isFatal(error: FlowError): boolean {
+/** Whether an error ends the flow (a new ticket is needed). */
+function isFatal(error: FlowError): boolean {
   return SESSION_FATAL.includes(error.code);
 }
 

@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { EnrollDriver, isFatal, type DeviceDetails } from '../../flows/enroll-driver.ts';
+import { EnrollDriver, type DeviceDetails } from '../../flows/enroll-driver.ts';
 import { initialEnrollState, type EnrollState } from '../../flows/enroll.ts';
 import { isDeviceType, SENDS_CODE } from '../../flows/common.ts';
 import { DEVICE_TYPES } from '../../protocol/http.ts';
@@ -81,7 +81,6 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
   /** A confirmation for the live region (a removed pending device). */
   declare private notice: string;
   private announced: unknown;
-  private reportedError: unknown;
   private qrLoaded = false;
 
   constructor() {
@@ -118,12 +117,7 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
         }),
       );
     }
-    const error =
-      state.step === 'failed' ? state.error : 'error' in state ? state.error : undefined;
-    if (error && error !== this.reportedError) {
-      this.reportedError = error;
-      this.reportError(error, state.step === 'failed' && (!state.restartable || isFatal(error)));
-    }
+    this.reportStateError(state);
   }
 
   protected createDriver(): EnrollDriver {
@@ -177,12 +171,7 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
     const t = this.i18n;
     switch (state.step) {
       case 'starting':
-        return this.frame({
-          heading: t.msg('enroll.title'),
-          body: html`<div class="spinner" aria-hidden="true"></div>
-            <p class="intro">${t.msg('enroll.starting')}</p>`,
-          announce: t.msg('enroll.starting'),
-        });
+        return this.startingFrame(t.msg('enroll.title'), t.msg('enroll.starting'));
       case 'choose':
         return this.renderChoose(state);
       case 'details':
@@ -213,16 +202,7 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
           final: true,
         });
       case 'failed':
-        return this.frame({
-          heading: t.msg('common.fatalTitle'),
-          body: html`<p class="error" part="error">${this.errorText(state.error)}</p>`,
-          actions:
-            state.restartable && !isFatal(state.error)
-              ? html`<button class="primary" part="submit" @click=${this.onRestart}>
-                  ${t.msg('common.retry')}
-                </button>`
-              : nothing,
-        });
+        return this.failedFrame(state, this.onRestart);
     }
   }
 

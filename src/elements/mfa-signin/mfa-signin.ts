@@ -73,7 +73,6 @@ export class MfaSignin extends FlowElement<SigninDriver> {
   /** The device list's code: requested once, again after a failed download. */
   private pickerLoading = false;
   private wasLocked = false;
-  private reportedError: unknown;
 
   constructor() {
     super();
@@ -103,12 +102,7 @@ export class MfaSignin extends FlowElement<SigninDriver> {
       this.completed = true;
       this.dispatchEvent(new MfaCompleteEvent({ result: state.result, method: state.method }));
     }
-    const error =
-      state.step === 'failed' ? state.error : 'error' in state ? state.error : undefined;
-    if (error && error !== this.reportedError) {
-      this.reportedError = error;
-      this.reportError(error, state.step === 'failed' && !state.restartable);
-    }
+    this.reportStateError(state);
   }
 
   private loadPicker(): void {
@@ -170,12 +164,7 @@ export class MfaSignin extends FlowElement<SigninDriver> {
     const t = this.i18n;
     switch (state.step) {
       case 'starting':
-        return this.frame({
-          heading: t.msg('signin.title'),
-          body: html`<div class="spinner" aria-hidden="true"></div>
-            <p class="intro">${t.msg('signin.starting')}</p>`,
-          announce: t.msg('signin.starting'),
-        });
+        return this.startingFrame(t.msg('signin.title'), t.msg('signin.starting'));
       case 'choose':
         return this.frame({
           heading: t.msg('signin.choose.title'),
@@ -217,15 +206,7 @@ export class MfaSignin extends FlowElement<SigninDriver> {
           final: true,
         });
       case 'failed':
-        return this.frame({
-          heading: t.msg('common.fatalTitle'),
-          body: html`<p class="error" part="error">${this.errorText(state.error)}</p>`,
-          actions: state.restartable
-            ? html`<button class="primary" part="submit" @click=${this.onRestart}>
-                ${t.msg('common.retry')}
-              </button>`
-            : undefined,
-        });
+        return this.failedFrame(state, this.onRestart);
     }
   }
 

@@ -4,7 +4,7 @@
  * live region that announces status and errors (each step also shows them where they belong).
  * @module
  */
-import { html, LitElement, type nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { createMfaClient, type MfaClient } from '../../client/client.ts';
 import { DEFAULT_API_BASE } from '../../protocol/http.ts';
 import { LocalizeController, type MessageOverrides } from '../../i18n/index.ts';
@@ -45,6 +45,7 @@ export abstract class FlowElement<D extends Driver = Driver> extends LitElement 
   protected static restartOn = ['ticket', 'api'];
   private timer: ReturnType<typeof setInterval> | undefined;
   private usedTicket = '';
+  private reportedError: FlowError | undefined;
   private lastStepKey = '';
   private announcement = '';
 
@@ -123,9 +124,47 @@ export abstract class FlowElement<D extends Driver = Driver> extends LitElement 
     heading?.focus();
   }
 
-  /** Reports an error to the host; the element shows it too. */
-  protected reportError(error: FlowError, fatal: boolean): void {
+  /**
+   * Tells the host about the error a state shows, once per error: `fatal` when the flow failed
+   * for good (a new ticket is needed).
+   */
+  protected reportStateError(state: {
+    step: string;
+    error?: FlowError;
+    restartable?: boolean;
+  }): void {
+    const { error } = state;
+    if (!error || error === this.reportedError) return;
+    this.reportedError = error;
+    const fatal = state.step === 'failed' && state.restartable === false;
     this.dispatchEvent(new MfaErrorEvent({ code: error.code, fatal }));
+  }
+
+  /** The first step, while the session opens and the relay answers. */
+  protected startingFrame(heading: string, text: string): TemplateResult {
+    return this.frame({
+      heading,
+      body: html`<div class="spinner" aria-hidden="true"></div>
+        <p class="intro">${text}</p>`,
+      announce: text,
+    });
+  }
+
+  /** A failed flow: what went wrong, and "Try again" when the same session can start over. */
+  protected failedFrame(
+    state: { error: FlowError; restartable: boolean },
+    onRetry: () => void,
+  ): TemplateResult {
+    const t = this.i18n;
+    return this.frame({
+      heading: t.msg('common.fatalTitle'),
+      body: html`<p class="error" part="error">${this.errorText(state.error)}</p>`,
+      actions: state.restartable
+        ? html`<button class="primary" part="submit" @click=${onRetry}>
+            ${t.msg('common.retry')}
+          </button>`
+        : nothing,
+    });
   }
 
   protected errorText(error: FlowError | undefined): string {
