@@ -48,8 +48,8 @@ describe('styles where constructed stylesheets are not supported', () => {
       check(style.nonce === NONCE, `every <style> carries the nonce, got "${style.nonce ?? ''}"`);
     }
     const input = root?.querySelector('input');
-    check(input !== null && input !== undefined, 'the code field is rendered');
-    const computed = getComputedStyle(input as HTMLInputElement);
+    if (!input) throw new Error('the code field is rendered');
+    const computed = getComputedStyle(input);
     check(
       computed.borderTopStyle === 'solid',
       `the theme's border applies: ${computed.borderTopStyle}`,
