@@ -20,6 +20,21 @@ addEnglish(enEnroll);
 
 type Step<S extends EnrollState['step']> = Extract<EnrollState, { step: S }>;
 
+/** A text field of the details step. */
+interface FieldOptions {
+  name: string;
+  label: string;
+  hint?: string;
+  type?: string;
+  autocomplete: string;
+  inputmode?: string;
+  autocapitalize?: string;
+  maxlength: number;
+  required?: boolean;
+  /** The step's error is about this field. */
+  invalid?: boolean;
+}
+
 /**
  * The pairing wizard for one new MFA device: choose a method the policy allows, give its details,
  * prove possession (a code, a QR code scanned into an app, or a passkey / security key), done.
@@ -274,7 +289,6 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
     const t = this.i18n;
     const { method } = state;
     const error = this.errorText(state.error);
-    const field = state.error?.code;
     const phone = method === 'SMS' || method === 'VOICE' || method === 'WHATSAPP';
     const heading =
       method === 'WHATSAPP'
@@ -291,106 +305,74 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
       : method === 'EMAIL'
         ? t.msg('enroll.email.submit')
         : t.msg('common.continue');
-    const invalid = (mine: boolean) => (mine && error ? 'true' : 'false');
-    const describedBy = (mine: boolean, hint?: string) =>
-      [hint, mine && error ? 'details-error' : undefined].filter(Boolean).join(' ') || nothing;
-    const phoneError = field === 'PHONE_INVALID' || field === 'DELIVERY_FAILED';
+    const code = state.error?.code;
+    const input = (options: FieldOptions) => this.field(options, state.busy, error !== '');
     return this.frame({
       heading,
       body: html`<form novalidate @submit=${this.onSubmitDetails}>
         ${
           phone
-            ? html`<div>
-                  <label for="phone">${t.msg('enroll.phone.label')}</label>
-                  <input
-                    id="phone"
-                    name="phone"
-                    type="tel"
-                    autocomplete="tel"
-                    inputmode="tel"
-                    required
-                    maxlength="40"
-                    aria-invalid=${invalid(phoneError)}
-                    aria-describedby=${describedBy(phoneError, 'phone-hint')}
-                    ?disabled=${state.busy}
-                  />
-                  <p class="hint" id="phone-hint">${t.msg('enroll.phone.hint')}</p>
-                </div>
-                ${
-                  method === 'VOICE'
-                    ? html`<div>
-                        <label for="extension">${t.msg('enroll.phone.extension')}</label>
-                        <input
-                          id="extension"
-                          name="extension"
-                          inputmode="numeric"
-                          autocomplete="off"
-                          maxlength="10"
-                          ?disabled=${state.busy}
-                        />
-                      </div>`
-                    : nothing
-                }`
+            ? html`${input({
+                name: 'phone',
+                label: t.msg('enroll.phone.label'),
+                hint: t.msg('enroll.phone.hint'),
+                type: 'tel',
+                autocomplete: 'tel',
+                inputmode: 'tel',
+                maxlength: 40,
+                required: true,
+                invalid: code === 'PHONE_INVALID' || code === 'DELIVERY_FAILED',
+              })}
+              ${
+                method === 'VOICE'
+                  ? input({
+                      name: 'extension',
+                      label: t.msg('enroll.phone.extension'),
+                      autocomplete: 'off',
+                      inputmode: 'numeric',
+                      maxlength: 10,
+                    })
+                  : nothing
+              }`
             : nothing
         }
         ${
           method === 'EMAIL'
             ? html`<p class="notice">${t.msg('enroll.email.weaker')}</p>
-                <div>
-                  <label for="email">${t.msg('enroll.email.label')}</label>
-                  <input
-                    id="email"
-                    name="email"
-                    type="email"
-                    autocomplete="email"
-                    required
-                    maxlength="254"
-                    aria-invalid=${invalid(field === 'EMAIL_INVALID' || field === 'DELIVERY_FAILED')}
-                    aria-describedby=${describedBy(
-                      field === 'EMAIL_INVALID' || field === 'DELIVERY_FAILED',
-                    )}
-                    ?disabled=${state.busy}
-                  />
-                </div>`
+                ${input({
+                  name: 'email',
+                  label: t.msg('enroll.email.label'),
+                  type: 'email',
+                  autocomplete: 'email',
+                  maxlength: 254,
+                  required: true,
+                  invalid: code === 'EMAIL_INVALID' || code === 'DELIVERY_FAILED',
+                })}`
             : nothing
         }
         ${
           method === 'OATH_TOKEN'
-            ? html`<div>
-                <label for="serial">${t.msg('enroll.oath.serial')}</label>
-                <input
-                  id="serial"
-                  name="serial"
-                  autocomplete="off"
-                  autocapitalize="characters"
-                  spellcheck="false"
-                  required
-                  maxlength="64"
-                  aria-invalid=${invalid(field === 'BAD_REQUEST' || field === 'DEVICE_NOT_FOUND')}
-                  aria-describedby=${describedBy(
-                    field === 'BAD_REQUEST' || field === 'DEVICE_NOT_FOUND',
-                    'serial-hint',
-                  )}
-                  ?disabled=${state.busy}
-                />
-                <p class="hint" id="serial-hint">${t.msg('enroll.oath.serialHint')}</p>
-              </div>`
+            ? input({
+                name: 'serial',
+                label: t.msg('enroll.oath.serial'),
+                hint: t.msg('enroll.oath.serialHint'),
+                autocomplete: 'off',
+                autocapitalize: 'characters',
+                maxlength: 64,
+                required: true,
+                invalid: code === 'BAD_REQUEST' || code === 'DEVICE_NOT_FOUND',
+              })
             : nothing
         }
         ${
           state.askNickname
-            ? html`<div>
-                <label for="nickname">${t.msg('enroll.nickname.label')}</label>
-                <input
-                  id="nickname"
-                  name="nickname"
-                  autocomplete="off"
-                  maxlength="100"
-                  aria-describedby="nickname-hint"
-                  ?disabled=${state.busy}
-                />
-                <p class="hint" id="nickname-hint">${t.msg('enroll.nickname.hint')}</p>
-              </div>`
+            ? input({
+                name: 'nickname',
+                label: t.msg('enroll.nickname.label'),
+                hint: t.msg('enroll.nickname.hint'),
+                autocomplete: 'off',
+                maxlength: 100,
+              })
             : nothing
         }
         ${error ? html`<p class="error" part="error" id="details-error">${error}</p>` : nothing}
@@ -401,6 +383,32 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
       announce: state.busy ? t.msg('common.working') : error,
       actions: this.backButton(state.busy),
     });
+  }
+
+  /** One labelled field of the details step; its error (if it is the one at fault) is linked. */
+  private field(options: FieldOptions, busy: boolean, hasError: boolean): TemplateResult {
+    const { name, label, hint, invalid = false } = options;
+    const hintId = hint ? `${name}-hint` : undefined;
+    const faulty = invalid && hasError;
+    const describedBy = [hintId, faulty ? 'details-error' : undefined].filter(Boolean).join(' ');
+    return html`<div>
+      <label for=${name}>${label}</label>
+      <input
+        id=${name}
+        name=${name}
+        type=${options.type ?? 'text'}
+        autocomplete=${options.autocomplete}
+        inputmode=${options.inputmode ?? nothing}
+        autocapitalize=${options.autocapitalize ?? nothing}
+        spellcheck=${options.autocapitalize ? 'false' : nothing}
+        maxlength=${options.maxlength}
+        ?required=${options.required === true}
+        aria-invalid=${faulty ? 'true' : 'false'}
+        aria-describedby=${describedBy || nothing}
+        ?disabled=${busy}
+      />
+      ${hint ? html`<p class="hint" id=${hintId ?? nothing}>${hint}</p>` : nothing}
+    </div>`;
   }
 
   private renderTotp(state: Step<'totp'>): TemplateResult {
