@@ -32,6 +32,22 @@ export type CeremonyOutcome = 'cancelled' | 'unsupported' | 'alreadyRegistered' 
 /** Device types that deliver a code (and so can resend one). */
 export const SENDS_CODE: readonly string[] = ['SMS', 'VOICE', 'EMAIL', 'WHATSAPP'];
 
+/** How many digits a device's code may have. */
+export interface CodeLength {
+  min: number;
+  max: number;
+}
+
+/**
+ * The digits a code of this device type has: hardware tokens show 6 or 8 whatever the policy
+ * says; every other type exactly the policy's length (6 when it says nothing).
+ */
+export function codeLength(type: string, policyLength: number | undefined): CodeLength {
+  if (type === 'OATH_TOKEN') return { min: 6, max: 8 };
+  const exact = policyLength ?? 6;
+  return { min: exact, max: exact };
+}
+
 /** Seconds before "send a new code" is offered again after a code was sent. */
 export const RESEND_COOLDOWN_SECONDS = 30;
 

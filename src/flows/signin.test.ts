@@ -7,7 +7,7 @@ import {
   type AuthenticationView,
   type DeviceView,
 } from '../protocol/schemas.ts';
-import { classifyCeremonyError, SESSION_FATAL, type FlowError } from './common.ts';
+import { classifyCeremonyError, codeLength, SESSION_FATAL, type FlowError } from './common.ts';
 import {
   initialSigninState,
   transition,
@@ -532,5 +532,17 @@ describe('ceremony errors', () => {
       classifyCeremonyError(named('WebAuthnError', named('InvalidStateError'))),
       'alreadyRegistered',
     );
+  });
+});
+
+describe('code lengths', () => {
+  it('a hardware token shows 6 or 8 digits, whatever the policy says', () => {
+    assert.deepEqual(codeLength('OATH_TOKEN', 6), { min: 6, max: 8 });
+    assert.deepEqual(codeLength('OATH_TOKEN', undefined), { min: 6, max: 8 });
+  });
+
+  it("every other type has exactly the policy's length, 6 when it says nothing", () => {
+    assert.deepEqual(codeLength('SMS', 8), { min: 8, max: 8 });
+    assert.deepEqual(codeLength('TOTP', undefined), { min: 6, max: 6 });
   });
 });

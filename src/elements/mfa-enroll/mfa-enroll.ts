@@ -1,13 +1,12 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { EnrollDriver, type DeviceDetails } from '../../flows/enroll-driver.ts';
 import { initialEnrollState, type EnrollState } from '../../flows/enroll.ts';
-import { isDeviceType, SENDS_CODE } from '../../flows/common.ts';
+import { codeLength, isDeviceType, SENDS_CODE } from '../../flows/common.ts';
 import { DEVICE_TYPES } from '../../protocol/http.ts';
 import type { DeviceType } from '../../protocol/schemas.ts';
 import '../mfa-method-picker/mfa-method-picker.ts';
 import '../mfa-otp-input/mfa-otp-input.ts';
 import '../mfa-signin/mfa-signin.ts';
-import type { MfaOtpInput } from '../mfa-otp-input/mfa-otp-input.ts';
 import { MfaEnrolledEvent, type MfaMethodSelectEvent } from '../shared/events.ts';
 import { FlowElement } from '../shared/flow-element.ts';
 import { themeStyles } from '../shared/theme.styles.ts';
@@ -445,7 +444,7 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
           <p>${t.msg('enroll.totp.enterCode')}</p>
           <mfa-otp-input
             theme=${this.theme ?? nothing}
-            .length=${state.policy.otpLength.TOTP ?? 6}
+            .length=${codeLength('TOTP', state.policy.otpLength.TOTP).max}
             .error=${error}
             ?disabled=${state.busy}
             .strings=${this.strings}
@@ -501,7 +500,7 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
     const intro = sends
       ? t.msg(`signin.code.sentTo.${method as 'SMS'}`, { target: device.target ?? '' })
       : t.msg('enroll.oath.codeIntro');
-    const length = method === 'OATH_TOKEN' ? 8 : (state.policy.otpLength[method] ?? 6);
+    const range = codeLength(method, state.policy.otpLength[method]);
     return this.frame({
       heading:
         method === 'OATH_TOKEN' ? t.msg('enroll.oath.codeTitle') : t.msg('enroll.code.title'),
@@ -509,8 +508,8 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
         <form novalidate @submit=${this.onSubmitCode}>
           <mfa-otp-input
             theme=${this.theme ?? nothing}
-            .length=${length}
-            .hint=${method === 'OATH_TOKEN' ? t.msg('otp.hintRange', { min: 6, max: 8 }) : undefined}
+            .length=${range.max}
+            .hint=${this.codeHint(range)}
             .error=${error}
             ?disabled=${state.busy}
             ?webotp=${method === 'SMS'}
@@ -548,10 +547,6 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
     const kind = isDeviceType(device.type) ? this.i18n.msg(`method.${device.type}`) : device.type;
     const detail = device.nickname ?? device.target ?? device.serialNumber;
     return detail ? `${kind} (${detail})` : kind;
-  }
-
-  private otpInput(): MfaOtpInput | null {
-    return this.renderRoot.querySelector('mfa-otp-input');
   }
 
   private async onDiscard(deviceId: string, name: string): Promise<void> {
@@ -599,23 +594,14 @@ export class MfaEnroll extends FlowElement<EnrollDriver> {
   };
 
   private readonly onSubmitCode = (event: SubmitEvent) => {
-    event.preventDefault();
-    const input = this.otpInput();
-    const value = input?.value ?? '';
-    if (value.length < 6) {
-      input?.focus();
+    const { state } = this;
+    if (state.step !== 'code' && state.step !== 'totp') {
+      event.preventDefault();
       return;
     }
-    void this.driver?.submitCode(value).then(() => {
-      if (this.state.step === 'code' || this.state.step === 'totp') {
-        this.otpInput()?.clear();
-        this.otpInput()?.focus();
-      }
-    });
-  };
-
-  private readonly onCodeComplete = () => {
-    this.renderRoot.querySelector('form')?.requestSubmit();
+    const type = state.step === 'totp' ? 'TOTP' : state.method;
+    const range = codeLength(type, state.policy.otpLength[type]);
+    void this.sendCode(event, range, (code) => this.driver?.submitCode(code) ?? Promise.resolve());
   };
 
   private readonly onCopy = async () => {

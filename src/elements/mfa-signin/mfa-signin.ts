@@ -1,11 +1,10 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { SigninDriver } from '../../flows/signin-driver.ts';
 import { initialSigninState, voiceAlternative, type SigninState } from '../../flows/signin.ts';
-import { SENDS_CODE } from '../../flows/common.ts';
+import { codeLength, SENDS_CODE } from '../../flows/common.ts';
 import type { DeviceType, DeviceView } from '../../protocol/schemas.ts';
 import type { TextKey } from '../../i18n/index.ts';
 import '../mfa-otp-input/mfa-otp-input.ts';
-import type { MfaOtpInput } from '../mfa-otp-input/mfa-otp-input.ts';
 import { MfaCompleteEvent, type MfaDeviceSelectEvent } from '../shared/events.ts';
 import { FlowElement } from '../shared/flow-element.ts';
 import { themeStyles } from '../shared/theme.styles.ts';
@@ -214,6 +213,7 @@ export class MfaSignin extends FlowElement<SigninDriver> {
     const t = this.i18n;
     const { device } = state;
     const type = device.type as DeviceType;
+    const range = codeLength(type, state.auth.otpLength);
     const lockedFor = this.secondsUntil(state.lockedUntil);
     const locked = lockedFor > 0;
     const sends = SENDS_CODE.includes(type);
@@ -246,8 +246,8 @@ export class MfaSignin extends FlowElement<SigninDriver> {
         <form novalidate @submit=${this.onSubmitCode}>
           <mfa-otp-input
             theme=${this.theme ?? nothing}
-            .length=${state.auth.otpLength ?? 6}
-            .hint=${type === 'OATH_TOKEN' ? t.msg('otp.hintRange', { min: 6, max: 8 }) : undefined}
+            .length=${range.max}
+            .hint=${this.codeHint(range)}
             .error=${fieldError}
             ?disabled=${state.busy || locked}
             ?webotp=${type === 'SMS'}
@@ -346,36 +346,22 @@ export class MfaSignin extends FlowElement<SigninDriver> {
       : t.msg('signin.code.appUnnamed');
   }
 
-  private otpInput(): MfaOtpInput | null {
-    return this.renderRoot.querySelector('mfa-otp-input');
-  }
-
   private readonly onDeviceSelect = (event: MfaDeviceSelectEvent) => {
     void this.driver?.chooseDevice(event.detail.deviceId);
   };
 
   private readonly onSubmitCode = (event: SubmitEvent) => {
-    event.preventDefault();
-    const input = this.otpInput();
-    const value = input?.value ?? '';
-    if (this.state.step !== 'code') return;
-    const length = this.state.auth.otpLength ?? 6;
-    // Hardware tokens show 6 or 8 digits: only the upper bound is known here.
-    const minimum = this.state.device.type === 'OATH_TOKEN' ? 6 : length;
-    if (value.length < minimum || value.length > length) {
-      input?.focus();
+    const { state } = this;
+    if (state.step !== 'code') {
+      event.preventDefault();
       return;
     }
-    void this.driver?.submitOtp(value, this.remember).then(() => {
-      if (this.state.step === 'code') {
-        this.otpInput()?.clear();
-        this.otpInput()?.focus();
-      }
-    });
-  };
-
-  private readonly onCodeComplete = () => {
-    this.renderRoot.querySelector('form')?.requestSubmit();
+    const range = codeLength(state.device.type, state.auth.otpLength);
+    void this.sendCode(
+      event,
+      range,
+      (code) => this.driver?.submitOtp(code, this.remember) ?? Promise.resolve(),
+    );
   };
 
   private readonly onReloadPicker = () => {

@@ -8,7 +8,8 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { createMfaClient, type MfaClient } from '../../client/client.ts';
 import { DEFAULT_API_BASE } from '../../protocol/http.ts';
 import { LocalizeController, type MessageOverrides } from '../../i18n/index.ts';
-import type { FlowError } from '../../flows/common.ts';
+import type { CodeLength, FlowError } from '../../flows/common.ts';
+import type { MfaOtpInput } from '../mfa-otp-input/mfa-otp-input.ts';
 import { MfaCancelEvent, MfaErrorEvent, MfaStepEvent } from './events.ts';
 import type { DeviceType } from '../../protocol/schemas.ts';
 
@@ -175,6 +176,46 @@ export abstract class FlowElement<D extends Driver = Driver> extends LitElement 
   protected secondsUntil(end: number | undefined): number {
     return end === undefined ? 0 : Math.max(0, Math.ceil((end - Date.now()) / 1000));
   }
+
+  /** The code field of the current step, if it shows one. */
+  protected otpInput(): MfaOtpInput | null {
+    return this.renderRoot.querySelector('mfa-otp-input');
+  }
+
+  /** The code field's hint when the length is a range (a hardware token's 6 or 8 digits). */
+  protected codeHint({ min, max }: CodeLength): string | undefined {
+    return min === max ? undefined : this.i18n.msg('otp.hintRange', { min, max });
+  }
+
+  /**
+   * Sends the code field's value when its length is within `range`; otherwise the field keeps
+   * focus and nothing is sent. When the step is still asking afterwards (the code was refused),
+   * the field is emptied and focused for the next try.
+   */
+  protected async sendCode(
+    event: SubmitEvent,
+    range: CodeLength,
+    send: (code: string) => Promise<void>,
+  ): Promise<void> {
+    event.preventDefault();
+    const input = this.otpInput();
+    const value = input?.value ?? '';
+    if (value.length < range.min || value.length > range.max) {
+      input?.focus();
+      return;
+    }
+    const step = this.stepKey();
+    await send(value);
+    if (this.stepKey() !== step) return;
+    const field = this.otpInput();
+    field?.clear();
+    field?.focus();
+  }
+
+  /** A full code submits the step's form, as Enter does. */
+  protected readonly onCodeComplete = (): void => {
+    this.renderRoot.querySelector('form')?.requestSubmit();
+  };
 
   /** "Send a new code", counting down until `availableAt` and disabled until then. */
   protected resendButton(
